@@ -2,7 +2,9 @@
 // Importing it registers every tfjs gradient, replaces the ones that are wrong at second order,
 // and fills the wasm backend's kernel gaps.
 import './gradients/register.ts';
+import './backend/wasm-kernels.ts';
 
+// --- errors and validation
 export {
   WalkJumpError,
   ShapeError,
@@ -28,12 +30,20 @@ export {
   assertSameShape,
   assertFloat,
 } from './errors/validate.ts';
+
+// --- backends
 export { useBackend, backendInfo, parseBackendName } from './backend/backend.ts';
 export type { BackendName, BackendInfo } from './backend/backend.ts';
+
+// --- randomness
 export { key, keyFromWords, isKey, split, foldIn, normal, uniform, bernoulli, categorical, permutation } from './random/keys.ts';
 export type { Key } from './random/keys.ts';
+
+// --- differentiation
 export { grad, valueAndGrad, vjp, jvp, hvp, inputGrad, divergence } from './autodiff/autodiff.ts';
 export type { ScalarFn, TensorFn } from './autodiff/autodiff.ts';
+
+// --- vocabulary
 export { scoreOf, conditionedScoreOf, tweedie, scoreFromDenoiser } from './vocab/vocab.ts';
 export type {
   EnergyFn,
@@ -43,3 +53,9 @@ export type {
   ConditionedScoreFn,
   ConditionedDenoiser,
 } from './vocab/vocab.ts';
+
+// --- numerics (conjugate gradients, L-BFGS, linear algebra)
+
+// --- training (fit, optimizers, parameter trees)
+
+// --- persistence (safetensors, atomic writes)
