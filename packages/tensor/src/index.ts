@@ -55,6 +55,13 @@ export type {
 } from './vocab/vocab.ts';
 
 // --- numerics (conjugate gradients, L-BFGS, linear algebra)
+export { cg } from './numerics/cg.ts';
+export type { CgOptions, CgResult } from './numerics/cg.ts';
+export { lbfgs, strongWolfeLineSearch } from './numerics/lbfgs.ts';
+export type { LbfgsOptions, LbfgsResult, LbfgsStep, LineSearchPoint, LineSearchResult, StrongWolfeOptions } from './numerics/lbfgs.ts';
+export { logSumExp, softplus, logSigmoid, swish } from './numerics/stable.ts';
+export { symmetricEig, sqrtmPsd } from './numerics/linalg.ts';
+export type { SymmetricEig } from './numerics/linalg.ts';
 
 // --- training (fit, optimizers, parameter trees)
 
