@@ -1,0 +1,139 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { key, normal, ShapeError, ValueError } from '@walkjump/tensor';
+import { expectNoLeak, finiteDiffGrad, relError } from '@walkjump/testing';
+import { describe, expect, it } from 'vitest';
+import { type Activation, type MlpParams, mlp, paramCount } from './mlp.ts';
+
+// A float64 reference forward pass of the same MLP, for finite differences.
+const phi64: Record<Activation, (x: number) => number> = {
+  swish: (x) => x / (1 + Math.exp(-x)),
+  softplus: (x) => Math.log1p(Math.exp(x)),
+  tanh: Math.tanh,
+  elu: (x) => (x > 0 ? x : Math.exp(x) - 1),
+  gelu: (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
+};
+
+interface Flat {
+  ws: { w: Float64Array; b: Float64Array; nIn: number; nOut: number }[];
+}
+const flatten = (p: MlpParams): Flat => ({
+  ws: p.layers.map((l) => ({
+    w: Float64Array.from(l.w.dataSync()),
+    b: Float64Array.from(l.b.dataSync()),
+    nIn: l.w.shape[0],
+    nOut: l.w.shape[1],
+  })),
+});
+const forward64 = (f: Flat, act: Activation, x: ArrayLike<number>): number => {
+  let h = Array.from(x);
+  f.ws.forEach((l, li) => {
+    const o = new Array<number>(l.nOut).fill(0);
+    for (let j = 0; j < l.nOut; j++) {
+      let s = l.b[j]!;
+      for (let i = 0; i < l.nIn; i++) s += h[i]! * l.w[i * l.nOut + j]!;
+      o[j] = li < f.ws.length - 1 ? phi64[act](s) : s;
+    }
+    h = o;
+  });
+  return h[0]!;
+};
+
+describe('mlp', () => {
+  it('has the documented shapes and parameter count', async () => {
+    await expectNoLeak(() => {
+      const net = mlp({ widths: [64, 64], activation: 'swish' });
+      const params = net.init(key(0), [2]);
+      expect(paramCount(params)).toBe(2 * 64 + 64 + 64 * 64 + 64 + 64 + 1);
+      const y = normal(key(1), [5, 2]);
+      const e = net.apply(params, y);
+      expect(e.shape).toEqual([5]);
+      const net3 = mlp({ widths: [8], outDim: 3 });
+      const p3 = net3.init(key(2), [2, 2]);
+      const x3 = normal(key(3), [4, 2, 2]);
+      const out = net3.apply(p3, x3);
+      expect(out.shape).toEqual([4, 3]);
+      tf.dispose([params, y, e, p3, x3, out]);
+    });
+  });
+
+  it('is deterministic in the key and zeroLastLayer gives a flat energy', async () => {
+    await expectNoLeak(() => {
+      const net = mlp({ widths: [4], zeroLastLayer: true });
+      const a = net.init(key(7), [3]);
+      const b = net.init(key(7), [3]);
+      expect(Array.from(a.layers[0]!.w.dataSync())).toEqual(Array.from(b.layers[0]!.w.dataSync()));
+      const x = tf.ones([2, 3]);
+      const e = net.apply(a, x);
+      expect(Array.from(e.dataSync())).toEqual([0, 0]);
+      tf.dispose([a, b, x, e]);
+    });
+  });
+
+  it('throws a ShapeError naming the network and both shapes', () => {
+    const net = mlp({ widths: [4] });
+    const p = net.init(key(0), [2]);
+    const bad = tf.ones([3, 5]);
+    expect(() => net.apply(p, bad)).toThrow(ShapeError);
+    expect(() => net.apply(p, bad)).toThrow(/mlp\[4, → 1, swish\]\.apply: input 'x' must have shape \[B, 2\].*got \[3, 5\]/);
+    expect(() => mlp({ widths: [0] })).toThrow(ValueError);
+    expect(() => mlp({ widths: [4], activation: 'relu' as Activation })).toThrow(ValueError);
+    tf.dispose([p, bad]);
+  });
+
+  for (const act of ['swish', 'softplus', 'tanh', 'elu', 'gelu'] as const) {
+    it(`input and parameter gradients match finite differences (${act})`, async () => {
+      await expectNoLeak(() => {
+        const net = mlp({ widths: [5, 4], activation: act });
+        const params = net.init(key(11), [3]);
+        const x0 = [0.3, -0.7, 1.1];
+        const x = tf.tensor2d([x0]);
+        const f = flatten(params);
+        const gx = tf.grad((z: tf.Tensor) => tf.sum(net.apply(params, z)))(x);
+        const fd = finiteDiffGrad((v) => forward64(f, act, v), x0, 1e-5);
+        expect(relError(gx.dataSync(), fd)).toBeLessThan(2e-3);
+        // d/dW1 of the output, against finite differences in the float64 reference
+        const w1 = params.layers[0]!.w;
+        const gw = tf.grad((w: tf.Tensor) =>
+          tf.sum(net.apply({ layers: [{ w: w as tf.Tensor2D, b: params.layers[0]!.b }, ...params.layers.slice(1)] }, x)),
+        )(w1);
+        const fdw = finiteDiffGrad(
+          (v) => forward64({ ws: [{ ...f.ws[0]!, w: v }, ...f.ws.slice(1)] }, act, x0),
+          f.ws[0]!.w,
+          1e-5,
+        );
+        expect(relError(gw.dataSync(), fdw)).toBeLessThan(2e-3);
+        tf.dispose([params, x, gx, gw]);
+      });
+    });
+  }
+
+  for (const act of ['swish', 'softplus', 'tanh', 'elu', 'gelu'] as const) {
+    it(`second order: ∂/∂θ of ⟨∇_x E, v⟩ matches finite differences of the input gradient (${act})`, async () => {
+      await expectNoLeak(() => {
+        const net = mlp({ widths: [3], activation: act });
+        const params = net.init(key(5), [2]);
+        const x0 = [0.4, -0.9];
+        const v = [0.7, -1.3];
+        const x = tf.tensor2d([x0]);
+        const vt = tf.tensor2d([v]);
+        const f = flatten(params);
+        const w1 = params.layers[0]!.w;
+        // g(W1) = ⟨∇_x E(x; W1), v⟩, then its gradient in W1 by autodiff (reverse over reverse)
+        const gw = tf.grad((w: tf.Tensor) => {
+          const p: MlpParams = { layers: [{ w: w as tf.Tensor2D, b: params.layers[0]!.b }, ...params.layers.slice(1)] };
+          const gx = tf.grad((z: tf.Tensor) => tf.sum(net.apply(p, z)))(x);
+          return tf.sum(tf.mul(gx, vt));
+        })(w1);
+        // the same by finite differences in W1 of a float64 finite-difference input gradient
+        const inner = (w: Float64Array): number => {
+          const fw: Flat = { ws: [{ ...f.ws[0]!, w }, ...f.ws.slice(1)] };
+          const g = finiteDiffGrad((z) => forward64(fw, act, z), x0, 1e-4);
+          return g[0]! * v[0]! + g[1]! * v[1]!;
+        };
+        const fd = finiteDiffGrad(inner, f.ws[0]!.w, 1e-3);
+        expect(relError(gw.dataSync(), fd)).toBeLessThan(5e-3);
+        tf.dispose([params, x, vt, gw]);
+      });
+    });
+  }
+});

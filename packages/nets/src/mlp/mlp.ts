@@ -1,0 +1,169 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { assertInteger, type Key, normal, ShapeError, split, ValueError } from '@walkjump/tensor';
+
+/**
+ * A parameter tree: a plain readonly object or array whose leaves are tensors. Local to nets for
+ * now; it will be unified with `@walkjump/tensor`'s `Params` once that lands.
+ */
+export type Params = { readonly [k: string]: tf.Tensor | Params } | readonly (tf.Tensor | Params)[];
+
+/** One dense layer `h ↦ h w + b`: `w` is [fanIn, fanOut], `b` is [fanOut]. */
+export interface DenseParams {
+  readonly w: tf.Tensor2D;
+  readonly b: tf.Tensor1D;
+  readonly [k: string]: tf.Tensor;
+}
+
+/** Parameters of an {@link mlp}: its dense layers, input to output. */
+export interface MlpParams {
+  readonly layers: readonly DenseParams[];
+  readonly [k: string]: tf.Tensor | Params;
+}
+
+/** Nonlinearities of an {@link mlp}; every one is smooth (C^∞), so energies are twice differentiable. */
+export type Activation = 'swish' | 'softplus' | 'tanh' | 'elu' | 'gelu';
+
+/** Options of {@link mlp}. */
+export interface MlpOptions {
+  /** Widths of the hidden layers, e.g. `[64, 64]`. May be empty (an affine map). */
+  readonly widths: readonly number[];
+  /** Output features per sample; 1 (the default) gives an energy network with output [B]. */
+  readonly outDim?: number;
+  /** Hidden nonlinearity; default `'swish'` (x·sigmoid(x), as in Saremi & Hyvärinen 2019). */
+  readonly activation?: Activation;
+  /** Weight initialization: `'he'` (default, N(0, 2/fanIn)) or `'glorot'` (N(0, 2/(fanIn+fanOut))). */
+  readonly init?: 'he' | 'glorot';
+  /** Start the last layer at zero, so the initial network is the constant 0 (a flat energy). */
+  readonly zeroLastLayer?: boolean;
+}
+
+/**
+ * A network in the functional style: parameters are data, created by `init` and passed to `apply`.
+ * @typeParam P - the parameter tree type.
+ */
+export interface Network<P extends Params = Params> {
+  /** A short description used in error messages, e.g. `mlp[64, 64 → 1, swish]`. */
+  readonly name: string;
+  /**
+   * Draws fresh parameters for inputs of per-sample shape `inputShape` (without the batch axis).
+   * Deterministic in `key`. The caller owns the returned tensors (dispose with `tf.dispose(params)`).
+   */
+  init(key: Key, inputShape: readonly number[]): P;
+  /**
+   * Applies the network to a batch `x` of shape [B, ...inputShape]. Returns [B] when `outDim` is 1,
+   * otherwise [B, outDim]. Disposes nothing it was given; the caller owns the result.
+   */
+  apply(params: P, x: tf.Tensor): tf.Tensor;
+}
+
+const ACTIVATIONS: Record<Activation, (x: tf.Tensor) => tf.Tensor> = {
+  swish: (x) => tf.mul(x, tf.sigmoid(x)),
+  softplus: (x) => tf.softplus(x),
+  tanh: (x) => tf.tanh(x),
+  // Second order relies on @walkjump/tensor's replacement of the Elu gradient (stock EluGrad has none).
+  elu: (x) => tf.elu(x),
+  // The tanh approximation of GELU (Hendrycks & Gimpel 2016; PyTorch's approximate='tanh').
+  gelu: (x) =>
+    tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))))))),
+};
+
+const showShape = (s: readonly (number | string)[]): string => `[${s.join(', ')}]`;
+
+/**
+ * A multilayer perceptron `x ↦ W_L φ(… φ(W_1 x + b_1) …) + b_L` with a smooth nonlinearity φ, the
+ * energy network of Saremi & Hyvärinen (2019, Sec. 7; swish by default). Inputs [B, ...inputShape]
+ * are flattened to [B, D]; the output is [B] (an `EnergyFn` once `params` are closed over) when
+ * `outDim` is 1, else [B, outDim]. Twice differentiable in inputs and parameters, so DEEN's double
+ * backprop (eq. 3) works through it. Throws `ValueError` on bad options; `apply` throws `ShapeError`
+ * naming the network and the expected and received shapes.
+ */
+export function mlp(opts: MlpOptions): Network<MlpParams> {
+  const fn = 'mlp';
+  if (opts === null || typeof opts !== 'object' || !Array.isArray(opts.widths)) {
+    throw new ValueError(`${fn}: 'widths' must be an array of positive integers (hidden widths)`);
+  }
+  opts.widths.forEach((w, i) => assertInteger(fn, `widths[${i}]`, w, 1));
+  const outDim = opts.outDim ?? 1;
+  assertInteger(fn, 'outDim', outDim, 1);
+  const activation = opts.activation ?? 'swish';
+  const phi = ACTIVATIONS[activation];
+  if (phi === undefined) {
+    throw new ValueError(`${fn}: 'activation' must be one of ${Object.keys(ACTIVATIONS).join(', ')}, got ${String(activation)}`);
+  }
+  const initKind = opts.init ?? 'he';
+  if (initKind !== 'he' && initKind !== 'glorot') {
+    throw new ValueError(`${fn}: 'init' must be 'he' or 'glorot', got ${String(initKind)}`);
+  }
+  const widths = [...opts.widths];
+  const name = `mlp[${[...widths.map(String), `→ ${outDim}`].join(', ')}, ${activation}]`;
+  const nLayers = widths.length + 1;
+
+  const init = (k: Key, inputShape: readonly number[]): MlpParams => {
+    if (!Array.isArray(inputShape) || inputShape.length === 0) {
+      throw new ShapeError(`${name}.init: 'inputShape' must be a non-empty per-sample shape such as [2], got ${String(inputShape)}`);
+    }
+    inputShape.forEach((s, i) => assertInteger(`${name}.init`, `inputShape[${i}]`, s, 1));
+    const D = inputShape.reduce((a, b) => a * b, 1);
+    const sizes = [D, ...widths, outDim];
+    const keys = split(k, nLayers);
+    const layers: DenseParams[] = [];
+    for (let l = 0; l < nLayers; l++) {
+      const fanIn = sizes[l]!;
+      const fanOut = sizes[l + 1]!;
+      const last = l === nLayers - 1;
+      const std = initKind === 'he' ? Math.sqrt(2 / fanIn) : Math.sqrt(2 / (fanIn + fanOut));
+      const w = (last && opts.zeroLastLayer === true
+        ? tf.zeros([fanIn, fanOut])
+        : normal(keys[l]!, [fanIn, fanOut], { std })) as tf.Tensor2D;
+      layers.push({ w, b: tf.zeros([fanOut]) as tf.Tensor1D });
+    }
+    return { layers };
+  };
+
+  const apply = (params: MlpParams, x: tf.Tensor): tf.Tensor => {
+    const layers = params?.layers;
+    if (!Array.isArray(layers) || layers.length !== nLayers) {
+      throw new ShapeError(`${name}.apply: 'params' must hold ${nLayers} layers, got ${Array.isArray(layers) ? layers.length : 'none'}`);
+    }
+    const first = layers[0]!;
+    const D = first.w.shape[0];
+    if (x.rank < 2 || x.size !== (x.shape[0] ?? 0) * D) {
+      throw new ShapeError(
+        `${name}.apply: input 'x' must have shape [B, ${D}] (or [B, ...] with ${D} features per sample), got ${showShape(x.shape)}`,
+      );
+    }
+    if (x.dtype !== 'float32') throw new ShapeError(`${name}.apply: input 'x' must be float32, got ${x.dtype}`);
+    const B = x.shape[0]!;
+    return tf.tidy(() => {
+      let h: tf.Tensor = x.rank === 2 ? x : tf.reshape(x, [B, D]);
+      for (let l = 0; l < nLayers; l++) {
+        const { w, b } = layers[l]!;
+        if (w.rank !== 2 || w.shape[0] !== h.shape[1] || b.rank !== 1 || b.shape[0] !== w.shape[1]) {
+          throw new ShapeError(
+            `${name}.apply: layer ${l} must have w [${h.shape[1]}, n] and b [n], got w ${showShape(w.shape)} and b ${showShape(b.shape)}`,
+          );
+        }
+        h = tf.add(tf.matMul(h as tf.Tensor2D, w), b);
+        if (l < nLayers - 1) h = phi(h);
+      }
+      if (h.shape[1] !== outDim) {
+        throw new ShapeError(`${name}.apply: the last layer must have ${outDim} outputs, got ${h.shape[1]}`);
+      }
+      return outDim === 1 ? tf.reshape(h, [B]) : h;
+    });
+  };
+
+  return { name, init, apply };
+}
+
+/** Number of scalar parameters in a parameter tree (sum of the leaves' sizes). */
+export function paramCount(params: Params): number {
+  let n = 0;
+  const visit = (p: tf.Tensor | Params): void => {
+    if (p instanceof tf.Tensor) n += p.size;
+    else if (Array.isArray(p)) for (const q of p) visit(q);
+    else for (const q of Object.values(p)) visit(q as tf.Tensor | Params);
+  };
+  visit(params);
+  return n;
+}
