@@ -42,6 +42,7 @@ export type { Key } from './random/keys.ts';
 // --- differentiation
 export { grad, valueAndGrad, vjp, jvp, hvp, inputGrad, divergence } from './autodiff/autodiff.ts';
 export type { ScalarFn, TensorFn } from './autodiff/autodiff.ts';
+export { SAFE_GRADIENT_KERNELS } from './gradients/safe.ts';
 
 // --- vocabulary
 export { scoreOf, conditionedScoreOf, tweedie, scoreFromDenoiser } from './vocab/vocab.ts';
