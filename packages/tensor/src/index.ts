@@ -65,5 +65,16 @@ export { symmetricEig, sqrtmPsd } from './numerics/linalg.ts';
 export type { SymmetricEig } from './numerics/linalg.ts';
 
 // --- training (fit, optimizers, parameter trees)
+export { flattenParams, unflattenParams, paramCount, paramLeaves, paramsStructure, mapParams, disposeParams } from './train/params.ts';
+export type { Params, ParamsStructure } from './train/params.ts';
+export { adam, sgd, applyUpdates, globalNorm, clipByGlobalNorm, optStateStructure, disposeOptState } from './train/optimizers.ts';
+export type { Optimizer, OptState, OptStateStructure, LearningRate } from './train/optimizers.ts';
+export { fit, FitNonFiniteError } from './train/fit.ts';
+export type { FitOptions, FitResult, FitStepEvent } from './train/fit.ts';
 
 // --- persistence (safetensors, atomic writes)
+export { serializeSafetensors, serializeSafetensorsAsync, parseSafetensors } from './io/safetensors.ts';
+export type { SafetensorsDtype, ParsedSafetensors } from './io/safetensors.ts';
+export { writeFileAtomic, writeJsonAtomic, saveSafetensors, loadSafetensors } from './io/files.ts';
+export { saveCheckpoint, loadCheckpoint, hasCheckpoint, CHECKPOINT_MANIFEST } from './io/checkpoint.ts';
+export type { Checkpoint, CheckpointManifest } from './io/checkpoint.ts';
