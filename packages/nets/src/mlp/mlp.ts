@@ -82,7 +82,9 @@ export function mlp(opts: MlpOptions): Network<MlpParams> {
   if (opts === null || typeof opts !== 'object' || !Array.isArray(opts.widths)) {
     throw new ValueError(`${fn}: 'widths' must be an array of positive integers (hidden widths)`);
   }
-  opts.widths.forEach((w, i) => assertInteger(fn, `widths[${i}]`, w, 1));
+  opts.widths.forEach((w, i) => {
+    assertInteger(fn, `widths[${i}]`, w, 1);
+  });
   const outDim = opts.outDim ?? 1;
   assertInteger(fn, 'outDim', outDim, 1);
   const activation = opts.activation ?? 'swish';
@@ -102,7 +104,9 @@ export function mlp(opts: MlpOptions): Network<MlpParams> {
     if (!Array.isArray(inputShape) || inputShape.length === 0) {
       throw new ShapeError(`${name}.init: 'inputShape' must be a non-empty per-sample shape such as [2], got ${String(inputShape)}`);
     }
-    inputShape.forEach((s, i) => assertInteger(`${name}.init`, `inputShape[${i}]`, s, 1));
+    inputShape.forEach((s, i) => {
+      assertInteger(`${name}.init`, `inputShape[${i}]`, s, 1);
+    });
     const D = inputShape.reduce((a, b) => a * b, 1);
     const sizes = [D, ...widths, outDim];
     const keys = split(k, nLayers);
