@@ -19,9 +19,9 @@
 // `x − logSumExp(x, -1, true)` (safe once Exp and Max are replaced). `tf.logSigmoid` is a customGrad
 // that captures its input and is safe.
 import * as tf from '@tensorflow/tfjs-core';
-import type { GradConfig, NamedAttrMap, NamedGradientMap, Tensor } from '@tensorflow/tfjs-core';
+import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
 
-type Grad = (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => NamedGradientMap;
+type Grad = (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => Record<string, () => Tensor>;
 
 const first = (dy: Tensor | Tensor[]): Tensor => (Array.isArray(dy) ? (dy[0] as Tensor) : dy);
 const at = (saved: Tensor[], i: number): Tensor => saved[i] as Tensor;
@@ -290,6 +290,61 @@ function fromPadded(t: Tensor, g: PoolGeometry): Tensor {
   return rest.every(([, b]) => b === 0) ? inner : tf.pad(inner, rest);
 }
 
+/**
+ * Transposed "one-hot window" convolution without a transposed-conv kernel: routed [N, ...out, K] →
+ * [N, ...padded, 1], placing channel k at stride·o + offset_k (zero-interleave by pad + reshape, then
+ * shift by pad and fit by slice; all differentiable). Used for 3-D pooling: the wasm backend's
+ * Conv3DBackpropInputV2 returns zeros in tfjs 4.22.
+ */
+function placeWindows(routed: Tensor, g: PoolGeometry): Tensor {
+  const n = routed.shape[0] as number;
+  const K = prod(g.filter);
+  const d = g.out.length;
+  const terms: Tensor[] = [];
+  for (let k = 0; k < K; k++) {
+    const offset = new Array<number>(d).fill(0);
+    let q = k;
+    for (let j = d - 1; j >= 0; j--) {
+      offset[j] = q % (g.filter[j] as number);
+      q = Math.floor(q / (g.filter[j] as number));
+    }
+    const rk = tf.slice(routed, [...new Array<number>(d + 1).fill(0), k], [n, ...g.out, 1]);
+    let t = tf.reshape(rk, [n, ...g.out.flatMap((o) => [o, 1])]);
+    t = tf.pad(t, [[0, 0], ...g.strides.flatMap((s): [number, number][] => [[0, 0], [0, s - 1]])]);
+    const spread = g.out.map((o, i) => o * (g.strides[i] as number));
+    t = tf.reshape(t, [n, ...spread]);
+    t = tf.pad(t, [[0, 0], ...offset.map((f, i): [number, number] => [f, Math.max(0, (g.padded[i] as number) - f - (spread[i] as number))])]);
+    t = tf.slice(t, 0, [n, ...g.padded]);
+    terms.push(t);
+  }
+  return tf.reshape(terms.length === 1 ? (terms[0] as Tensor) : tf.addN(terms), [n, ...g.padded, 1]);
+}
+
+/** Window values [N, ...out, K] of a padded input [N, ...padded, 1] by slicing (adjoint of placeWindows). */
+function gatherWindows(xp: Tensor, g: PoolGeometry): Tensor {
+  const n = xp.shape[0] as number;
+  const K = prod(g.filter);
+  const d = g.out.length;
+  const spread = g.out.map((o, i) => o * (g.strides[i] as number));
+  const parts: Tensor[] = [];
+  for (let k = 0; k < K; k++) {
+    const offset = new Array<number>(d).fill(0);
+    let q = k;
+    for (let j = d - 1; j >= 0; j--) {
+      offset[j] = q % (g.filter[j] as number);
+      q = Math.floor(q / (g.filter[j] as number));
+    }
+    let t = tf.reshape(xp, [n, ...g.padded]);
+    const extra = offset.map((f, i) => Math.max(0, f + (spread[i] as number) - (g.padded[i] as number)));
+    if (extra.some((e) => e > 0)) t = tf.pad(t, [[0, 0], ...extra.map((e): [number, number] => [0, e])]);
+    t = tf.slice(t, [0, ...offset], [n, ...spread]);
+    t = tf.reshape(t, [n, ...g.out.flatMap((o, i) => [o, g.strides[i] as number])]);
+    t = tf.slice(t, 0, [n, ...g.out.flatMap((o) => [o, 1])]);
+    parts.push(tf.reshape(t, [n, ...g.out]));
+  }
+  return tf.stack(parts, -1);
+}
+
 function maxPoolBackward(dy: Tensor, x: Tensor, attrs: NamedAttrMap, dims: 2 | 3): Tensor {
   const g = poolGeometry(x, attrs, dims);
   const batch = x.shape[0] as number;
@@ -301,7 +356,9 @@ function maxPoolBackward(dy: Tensor, x: Tensor, attrs: NamedAttrMap, dims: 2 | 3
       ? tf.conv2d(t as tf.Tensor4D, E as tf.Tensor4D, g.strides as [number, number], 'valid')
       : tf.conv3d(t as tf.Tensor5D, E as tf.Tensor5D, g.strides as [number, number, number], 'valid');
   const mask = constant(() => {
-    const patches = conv(toPadded(foldChannels(x), g));
+    // wasm's Conv3D gives wrong window values here in tfjs 4.22, so 3-D slices instead.
+    const xp = toPadded(foldChannels(x), g);
+    const patches = dims === 2 ? conv(xp) : gatherWindows(xp, g);
     const pen = paddingPenalty(g);
     const scored = pen === null ? patches : tf.add(patches, pen);
     // Cast rather than oneHot's dtype argument: the wasm OneHot kernel ignores it (writes int bits).
@@ -312,13 +369,7 @@ function maxPoolBackward(dy: Tensor, x: Tensor, attrs: NamedAttrMap, dims: 2 | 3
   const back =
     dims === 2
       ? tf.conv2dTranspose(routed as tf.Tensor4D, E as tf.Tensor4D, paddedShape as [number, number, number, number], g.strides as [number, number], 'valid')
-      : tf.conv3dTranspose(
-          routed as tf.Tensor5D,
-          E as tf.Tensor5D,
-          paddedShape as [number, number, number, number, number],
-          g.strides as [number, number, number],
-          'valid',
-        );
+      : placeWindows(routed, g);
   return unfoldChannels(fromPadded(back, g), batch, channels);
 }
 
@@ -329,11 +380,16 @@ const maxPoolGrad: Grad = (dy, saved, attrs) => {
 
 const maxPool3DGrad: Grad = (dy, saved, attrs) => {
   const x = at(saved, 0);
+  // On wasm the rank-7 pads/slices of placeWindows come out wrong (tfjs 4.22); fall back to the stock
+  // kernel there: right at first order, not differentiable further.
+  if (tf.getBackend() === 'wasm') {
+    return { x: () => tf.engine().runKernel(tf.MaxPool3DGrad, { dy: first(dy), input: x, output: tf.maxPool3d(x as tf.Tensor5D, attrs['filterSize'] as number, attrs['strides'] as number, attrs['pad'] as 'valid') }, attrs) as Tensor };
+  }
   return { x: () => maxPoolBackward(first(dy), x, attrs, 3) };
 };
 
-// tfjs registers no gradient for Conv3DBackpropInputV2 (conv3dTranspose); the 3-D pooling backward
-// above needs one to reach second order. Mirrors the stock Conv2DBackpropInput gradient.
+// tfjs registers no gradient for Conv3DBackpropInputV2 (conv3dTranspose), so conv3d is not twice
+// differentiable in its input. Mirrors the stock Conv2DBackpropInput gradient.
 const conv3DBackpropInputGrad: Grad = (ddx, saved, attrs) => {
   const dy = at(saved, 0);
   const filter = at(saved, 1);
@@ -420,7 +476,7 @@ const SAFE: readonly GradConfig[] = [
  * compose to second and third order: Sigmoid, Tanh, Exp, Elu, Softmax, LogSoftmax, Pow, Max, Min,
  * MaxPool, MaxPool3D and LRN (stock tfjs 4.22 saves their outputs, and the engine prunes every
  * gradient that flows through a saved output at higher order, silently); Conv3DBackpropInputV2 (no
- * stock gradient; needed by the 3-D max-pool backward pass); Cast and AddN (stock ones call chained
+ * stock gradient, so conv3d was not twice differentiable); Cast and AddN (stock ones call chained
  * ops); and zero gradients for the comparisons and logical ops (Equal, NotEqual, Less, LessEqual,
  * Greater, LogicalAnd, LogicalOr, LogicalNot) so masks built from them do not stop the next order.
  * Each replacement saves inputs only and recomputes in its backward pass with differentiable
