@@ -306,3 +306,16 @@ describe('files and checkpoints', () => {
     }
   });
 });
+
+describe('safetensors hardening', () => {
+  it("a tensor named '__proto__' stays an ordinary entry", async () => {
+    await expectNoLeak(() => {
+      const h = '{"__proto__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}';
+      const bytes = build(h, new Uint8Array(new Float32Array([2]).buffer));
+      const { tensors } = parseSafetensors(bytes);
+      expect(Object.keys(tensors)).toEqual(['__proto__']);
+      expect(Array.from(tensors['__proto__']!.dataSync())).toEqual([2]);
+      tf.dispose(Object.values(tensors));
+    });
+  });
+});

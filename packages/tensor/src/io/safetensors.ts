@@ -293,7 +293,8 @@ export function parseSafetensors(bytes: Uint8Array): ParsedSafetensors {
   }
   const dataStart = 8 + n;
   const dataLen = bytes.length - dataStart;
-  const metadata: Record<string, string> = {};
+  // Null-prototype maps: a tensor named '__proto__' must not reach Object.prototype.
+  const metadata: Record<string, string> = Object.create(null);
   const infos: { name: string; dtype: SafetensorsDtype; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
@@ -355,8 +356,8 @@ export function parseSafetensors(bytes: Uint8Array): ParsedSafetensors {
       `${fn}: tensors cover ${pos} bytes but the data buffer holds ${dataLen} (incomplete or trailing data)`,
     );
   }
-  const tensors: Record<string, tf.Tensor> = {};
-  const dtypes: Record<string, SafetensorsDtype> = {};
+  const tensors: Record<string, tf.Tensor> = Object.create(null);
+  const dtypes: Record<string, SafetensorsDtype> = Object.create(null);
   try {
     for (const e of infos) {
       tensors[e.name] = decode(fn, e.name, e.dtype, e.shape, bytes.subarray(dataStart + e.begin, dataStart + e.end));

@@ -185,8 +185,10 @@ const dot = (a: Float64Array, b: Float64Array): number => {
  * `f` and its gradient are evaluated by tfjs (float32); the iterate, the curvature pairs and the
  * two-loop recursion are kept in float64 on the host, so every evaluation reads the value and the
  * gradient back. Curvature pairs with sᵀy ≤ 1e-10·yᵀy are skipped (keeps H positive definite). The
- * first step is 1/‖g‖ (a unit-length move). Returns the minimizer (the caller owns it) and
- * diagnostics; `x0` is not disposed.
+ * first step is 1/‖g‖ (a unit-length move). Because f is computed in float32, the Armijo test can
+ * only see decreases above ≈ ε₃₂·|f|, so ‖∇f‖ cannot be driven much below √(ε₃₂·|f|·λ_max(∇²f));
+ * below that the line search fails and `reason` is `'lineSearch'` (write f with f* ≈ 0 where
+ * possible). Returns the minimizer (the caller owns it) and diagnostics; `x0` is not disposed.
  */
 export function lbfgs(f: (x: tf.Tensor) => tf.Tensor, x0: tf.Tensor, opts: LbfgsOptions = {}): LbfgsResult {
   const fn = 'lbfgs';
