@@ -48,7 +48,7 @@ export function vjp(f: TensorFn, x: tf.Tensor, u: tf.Tensor): [tf.Tensor, tf.Ten
     if (y.shape.length !== u.shape.length || y.shape.some((s, i) => s !== u.shape[i])) {
       throw new ShapeError(`vjp: cotangent 'u' must have the output's shape [${y.shape.join(', ')}], got [${u.shape.join(', ')}]`);
     }
-    out = tf.keep(y.clone());
+    out = tf.keep(tf.clone(y));
     return tf.sum(tf.mul(y, u));
   })(x);
   return [out as tf.Tensor, g];
@@ -66,7 +66,7 @@ export function jvp(f: TensorFn, x: tf.Tensor, v: tf.Tensor): [tf.Tensor, tf.Ten
   let out: tf.Tensor | undefined;
   const jv = tf.tidy(() => {
     const y0 = f(x);
-    out = tf.keep(y0.clone());
+    out = tf.keep(tf.clone(y0));
     const u0 = tf.zerosLike(y0);
     return tf.grad((u: tf.Tensor) => {
       const jtU = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(f(z), u)))(x);
@@ -107,8 +107,11 @@ export function divergence(
     let acc = tf.zeros([B]);
     if (method === 'exact') {
       for (let i = 0; i < D; i++) {
-        const e = tf.reshape(tf.oneHot(tf.fill([B], i, 'int32'), D), y.shape);
-        const [, jt] = vjp(s, y, e);
+        const basis = new Float32Array(B * D);
+        for (let b = 0; b < B; b++) basis[b * D + i] = 1;
+        const e = tf.tensor(basis, y.shape);
+        const [out, jt] = vjp(s, y, e);
+        out.dispose();
         acc = tf.add(acc, tf.sum(tf.reshape(tf.mul(jt, e), [B, D]), 1));
       }
       return acc;
@@ -120,7 +123,8 @@ export function divergence(
     for (const k of ks) {
       const raw = opts.noise === 'gaussian' ? normalArray(k, y.size) : uniformArray(k, y.size).map((u) => (u < 0.5 ? -1 : 1));
       const e = tf.tensor(Float32Array.from(raw), y.shape);
-      const [, jt] = vjp(s, y, e);
+      const [out, jt] = vjp(s, y, e);
+      out.dispose();
       acc = tf.add(acc, tf.sum(tf.reshape(tf.mul(jt, e), [B, D]), 1));
     }
     return tf.div(acc, probes);
