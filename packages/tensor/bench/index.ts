@@ -2,7 +2,9 @@
 // 128 for an MLP energy and a ConvNet energy on 28×28×1, and a 1024² matmul, each compared with the
 // same computation in PyTorch (tooling/reference/bench_deen.py, run in this process's run).
 //
-//   pnpm --filter @walkjump/tensor bench [--backend wasm|cpu] [--json] [--runs 5] [--profile] [--no-reference]
+//   pnpm --filter @walkjump/tensor bench [--backend wasm|cpu] [--threads 1] [--ref-threads 2] [--json] [--runs 5] [--profile] [--no-reference]
+//
+// --threads sets the wasm backend's threads; --ref-threads PyTorch's (torch.set_num_threads, default 2).
 //
 // The models are written with raw tf ops here: @walkjump/tensor may not depend on @walkjump/nets.
 // The bench imports ../src directly (tsx): under the source condition tfjs-core's raw ESM gradient
@@ -178,7 +180,7 @@ function runReference(): Reference | string {
   const script = join(here, '../../../tooling/reference/bench_deen.py');
   const python = process.env.WALKJUMP_PYTHON ?? '/usr/bin/python3';
   if (!existsSync(script)) return `reference skipped: ${script} not found`;
-  const out = spawnSync(python, [script, '--runs', String(runs)], { encoding: 'utf8', timeout: 600_000 });
+  const out = spawnSync(python, [script, '--runs', String(runs), '--threads', option('ref-threads', '2')], { encoding: 'utf8', timeout: 600_000 });
   if (out.error !== undefined) return `reference skipped: ${python} failed to start (${out.error.message})`;
   if (out.status !== 0) return `reference skipped: ${(out.stderr || out.stdout).trim().split('\n').pop() ?? `exit ${out.status}`}`;
   try {
@@ -188,7 +190,7 @@ function runReference(): Reference | string {
   }
 }
 
-const info = await useBackend(backendName);
+const info = await useBackend(backendName, { threads: Number(option('threads', process.env.WALKJUMP_WASM_THREADS ?? '1')) });
 log(`backend ${info.name} (simd ${info.simd}, threads ${info.threads}); batch ${BATCH}; median of ${runs} runs`);
 const results = {
   mlp: await benchModel('MLP 784-512-512-1', mlp),

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { BackendError } from '../errors/errors.ts';
+import { finishWasmThreads, MAX_WASM_THREADS, prepareWasmThreads } from './wasm-threads.ts';
 
 /** Backends walkjump can run on. `auto` picks node-gpu → node → wasm → cpu, the first that loads. */
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'node' | 'node-gpu';
@@ -42,11 +43,32 @@ async function tryNode(which: 'node' | 'node-gpu'): Promise<void> {
   gpu = which === 'node-gpu';
 }
 
-async function trySimple(name: 'wasm' | 'cpu'): Promise<void> {
+/** Options of {@link useBackend}. */
+export interface UseBackendOptions {
+  /**
+   * Threads of the wasm backend (1 to 8). Default: the `WALKJUMP_WASM_THREADS` environment
+   * variable, else 1 in Node (tfjs-backend-wasm's own default there) and tfjs's choice in browsers
+   * (which need cross-origin isolation for threads). Applies only when wasm is first initialized.
+   */
+  readonly threads?: number;
+}
+
+async function trySimple(name: 'wasm' | 'cpu', opts: UseBackendOptions = {}): Promise<void> {
   let ok = false;
   try {
+    if (name === 'wasm') {
+      const env = typeof process !== 'undefined' ? process.env?.WALKJUMP_WASM_THREADS : undefined;
+      const threads = opts.threads ?? (env !== undefined && env !== '' ? Number(env) : 1);
+      if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
+        throw new BackendError(`useBackend: 'threads' must be an integer from 1 to ${MAX_WASM_THREADS}, got ${String(opts.threads ?? env)}`);
+      }
+      const fresh = !('wasm' in (tf.engine() as unknown as { registry: Record<string, unknown> }).registry);
+      if (fresh && threads > 1) await prepareWasmThreads(threads);
+    }
     ok = await tf.setBackend(name);
+    if (name === 'wasm') finishWasmThreads();
   } catch (cause) {
+    if (cause instanceof BackendError) throw cause;
     throw new BackendError(`useBackend: backend '${name}' failed to initialize: ${(cause as Error).message}`, { cause });
   }
   if (!ok) throw new BackendError(`useBackend: backend '${name}' failed to initialize`);
@@ -63,9 +85,10 @@ export function parseBackendName(name: string, source = 'backend'): BackendName 
  * Selects the compute backend and waits until it is ready. `auto` (the default, or the value of
  * the `WALKJUMP_BACKEND` environment variable) tries `node-gpu`, `node`, `wasm`, `cpu` in that order,
  * catching every failure. Asking explicitly for one that is not installed throws
- * {@link BackendError} naming the package to install.
+ * {@link BackendError} naming the package to install. In Node the wasm backend can run
+ * multithreaded (`opts.threads` or `WALKJUMP_WASM_THREADS`), which tfjs-backend-wasm alone cannot.
  */
-export async function useBackend(name?: BackendName | string): Promise<BackendInfo> {
+export async function useBackend(name?: BackendName | string, opts: UseBackendOptions = {}): Promise<BackendInfo> {
   const env = typeof process !== 'undefined' ? process.env?.WALKJUMP_BACKEND : undefined;
   const chosen = parseBackendName(name ?? env ?? 'auto', name === undefined && env !== undefined ? 'WALKJUMP_BACKEND' : 'backend');
   requested = chosen;
@@ -73,7 +96,7 @@ export async function useBackend(name?: BackendName | string): Promise<BackendIn
     const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
     const order: Array<() => Promise<void>> = [
       ...(isNode ? [() => tryNode('node-gpu'), () => tryNode('node')] : []),
-      () => trySimple('wasm'),
+      () => trySimple('wasm', opts),
       () => trySimple('cpu'),
     ];
     for (const attempt of order) {
@@ -88,7 +111,7 @@ export async function useBackend(name?: BackendName | string): Promise<BackendIn
     throw new BackendError('useBackend: no backend could be initialized (tried node-gpu, node, wasm, cpu)');
   }
   if (chosen === 'node' || chosen === 'node-gpu') await tryNode(chosen);
-  else await trySimple(chosen);
+  else await trySimple(chosen, opts);
   await tf.ready();
   return backendInfo();
 }
