@@ -33,7 +33,7 @@ export {
 
 // --- backends
 export { useBackend, backendInfo, parseBackendName } from './backend/backend.ts';
-export type { BackendName, BackendInfo } from './backend/backend.ts';
+export type { BackendName, BackendInfo, UseBackendOptions } from './backend/backend.ts';
 
 // --- randomness
 export { key, keyFromWords, isKey, split, foldIn, normal, uniform, bernoulli, categorical, permutation } from './random/keys.ts';
