@@ -11,7 +11,7 @@ export interface SinkhornOptions {
   readonly cost?: GroundCost;
   /** Iteration limit (default 10 000). One iteration updates both potentials. */
   readonly maxIterations?: number;
-  /** Stop when the L1 violation of the `b` marginal falls below this (default 1e-9), checked every 10 iterations. */
+  /** Stop when the L1 violation of the `a` marginal falls below this (default 1e-9), checked every 10 iterations. */
   readonly tolerance?: number;
 }
 
@@ -25,7 +25,7 @@ export interface SinkhornResult {
   readonly f: Float64Array;
   readonly g: Float64Array;
   readonly iterations: number;
-  /** L1 violation of the `b` marginal at exit. */
+  /** L1 violation of the `a` marginal at exit (the `b` marginal holds exactly). */
   readonly marginalError: number;
   readonly converged: boolean;
 }
@@ -75,20 +75,18 @@ export function sinkhornCore(
   const g = new Float64Array(m);
   let it = 0;
   let err = Number.POSITIVE_INFINITY;
-  const colMass = new Float64Array(m);
+  // g is updated last, so the b marginal holds exactly; the a marginal measures convergence.
   const marginalErr = (): number => {
-    colMass.fill(0);
+    let e = 0;
     for (let i = 0; i < n; i++) {
       const ai = wa[i] as number;
       if (ai === 0) continue;
+      let row = 0;
       for (let j = 0; j < m; j++) {
-        colMass[j] =
-          (colMass[j] as number) +
-          ai * (wb[j] as number) * Math.exp(((f[i] as number) + (g[j] as number) - (C[i * m + j] as number)) / eps);
+        row += (wb[j] as number) * Math.exp(((f[i] as number) + (g[j] as number) - (C[i * m + j] as number)) / eps);
       }
+      e += Math.abs(ai * row - ai);
     }
-    let e = 0;
-    for (let j = 0; j < m; j++) e += Math.abs((colMass[j] as number) - (wb[j] as number));
     return e;
   };
   while (it < maxIterations) {
@@ -114,6 +112,31 @@ export function sinkhornCore(
   }
   for (let j = 0; j < m; j++) if ((wb[j] as number) > 0) objective += (wb[j] as number) * (g[j] as number);
   return { cost, objective, f, g, iterations: it, marginalError: err, converged: err < tolerance };
+}
+
+/**
+ * OT_ε(a, a) by the symmetric fixed point f ← ½ (f + T_a(f)) (Feydy et al. 2019, Sec. 3.1, the debiasing
+ * potential), which converges in a few dozen iterations where plain Sinkhorn on (a, a) needs thousands. Returns
+ * 2 ⟨f, a⟩ (the value at the fixed point).
+ */
+function symmetricObjective(wa: Float64Array, C: Float64Array, eps: number, maxIterations: number, tolerance: number): number {
+  const n = wa.length;
+  const la = Float64Array.from(wa, (v) => (v > 0 ? Math.log(v) : Number.NEGATIVE_INFINITY));
+  const f = new Float64Array(n);
+  const t = new Float64Array(n);
+  for (let it = 0; it < maxIterations; it++) {
+    logSumExpRows(C, n, n, eps, f, la, t, false);
+    let change = 0;
+    for (let i = 0; i < n; i++) {
+      const nf = 0.5 * ((f[i] as number) + (t[i] as number));
+      change = Math.max(change, Math.abs(nf - (f[i] as number)));
+      f[i] = nf;
+    }
+    if (change < tolerance * eps) break;
+  }
+  let obj = 0;
+  for (let i = 0; i < n; i++) if ((wa[i] as number) > 0) obj += 2 * (wa[i] as number) * (f[i] as number);
+  return obj;
 }
 
 function readOpts(fn: string, opts: SinkhornOptions): { eps: number; maxIt: number; tol: number } {
@@ -145,7 +168,7 @@ export function sinkhorn(a: Points, b: Points, opts: SinkhornOptions = {}): Sink
 
 /**
  * Debiased Sinkhorn divergence S_ε(α, β) = OT_ε(α, β) − ½ OT_ε(α, α) − ½ OT_ε(β, β), with OT_ε the regularized
- * value ⟨P, C⟩ + ε KL(P ‖ α⊗β) (Genevay, Peyré & Cuturi 2018; Feydy et al. 2019, eq. 4). Non-negative, zero iff
+ * value ⟨P, C⟩ + ε KL(P ‖ α⊗β) (the self terms by the symmetric fixed point of Feydy et al., Sec. 3.1) (Genevay, Peyré & Cuturi 2018; Feydy et al. 2019, eq. 4). Non-negative, zero iff
  * α = β, and it interpolates between OT (ε → 0) and MMD (ε → ∞). `a` [n, d], `b` [m, d]; a number, computed in
  * float64 JavaScript arrays. `cost` may only be 'euclidean' or 'sqeuclidean' (three cost matrices are needed).
  */
@@ -161,7 +184,7 @@ export function sinkhornDivergence(a: Points, b: Points, opts: SinkhornOptions =
     throw new ValueError(`${fn}: 'cost' must be 'euclidean' or 'sqeuclidean'`);
   }
   const ab = sinkhornCore(wa, wb, costMatrix(fn, A, B, cost), eps, maxIt, tol).objective;
-  const aa = sinkhornCore(wa, wa, costMatrix(fn, A, A, cost), eps, maxIt, tol).objective;
-  const bb = sinkhornCore(wb, wb, costMatrix(fn, B, B, cost), eps, maxIt, tol).objective;
+  const aa = symmetricObjective(wa, costMatrix(fn, A, A, cost), eps, maxIt, tol);
+  const bb = symmetricObjective(wb, costMatrix(fn, B, B, cost), eps, maxIt, tol);
   return ab - 0.5 * (aa + bb);
 }
