@@ -1,0 +1,47 @@
+import type { EnergyFn } from '@walkjump/tensor';
+import type { ConstraintFn } from '../types.ts';
+import { type ConstrainedKernel, rattleKernel } from './rattle.ts';
+
+/** Options of {@link constrainedLangevin}. @public */
+export interface ConstrainedLangevinOptions {
+  /** Step size ε > 0 (Ross et al. 2023, eq. 12). */
+  readonly stepSize: number;
+  /** Newton stopping tolerance on ‖F(x)‖ per chain; every accepted state satisfies it (default 1e-5). */
+  readonly tol?: number;
+  /** Newton iterations per solve (default 50). */
+  readonly maxIter?: number;
+  /**
+   * Add the reversibility check and a Metropolis–Hastings correction (then this is constrained HMC
+   * with one leapfrog step, i.e. a manifold MALA, and exact). Default false: the unadjusted
+   * algorithm of the paper, biased at O(ε²)-ish in the step size.
+   */
+  readonly metropolis?: boolean;
+  /** Reversibility tolerance when `metropolis` is on (default 1e-4). */
+  readonly reversibilityTol?: number;
+}
+
+/**
+ * Constrained Langevin Monte Carlo, Ross et al. (2023), Algorithm 1: r ~ N(0, I) projected onto
+ * T_xM (eq. 11), then the constrained leapfrog step x' = x + εr − (ε²/2)∇E(x) − J_F(x)ᵀλ with
+ * F(x') = 0 (eqs. 12–13). Where the paper minimizes eq. 14 by L-BFGS, λ is found here by Newton's
+ * method (Zappa et al. 2018), and a chain whose solve does not reach ‖F‖ ≤ tol keeps its state
+ * (reported in `Info.solverFailed`, residual in `Info.solverResidual`). Unadjusted by default.
+ * Batched `[C, n]`; same Info as {@link constrainedHmc}.
+ * @public
+ */
+export function constrainedLangevin(
+  constraintFn: ConstraintFn,
+  energyFn: EnergyFn,
+  opts: ConstrainedLangevinOptions,
+): ConstrainedKernel {
+  const metropolis = opts.metropolis ?? false;
+  return rattleKernel('constrainedLangevin', constraintFn, energyFn, {
+    stepSize: opts.stepSize,
+    numSteps: 1,
+    tol: opts.tol ?? 1e-5,
+    maxIter: opts.maxIter ?? 50,
+    reversibilityCheck: metropolis,
+    reversibilityTol: opts.reversibilityTol ?? 1e-4,
+    metropolis,
+  });
+}
