@@ -1,10 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-const conditions = ['@walkjump/source', 'import', 'module', 'node', 'default'];
+const conditions = ['@walkjump/vite', '@walkjump/source', 'import', 'module', 'node', 'default'];
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['@walkjump/source'] } },
+  ssr: { resolve: { conditions, externalConditions: ['@walkjump/vite', '@walkjump/source'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'tooling/**/*.test.ts'],
     testTimeout: 120_000,
