@@ -79,8 +79,8 @@ describe('deenLoss', () => {
       const opt = tf.train.adam(0.05);
       const lossKey = key(21); // a fixed draw of the noise: a deterministic least-squares objective
       for (let t = 0; t < 300; t++) {
-        if (t === 200) opt.learningRate = 0.01;
-        tf.dispose(opt.minimize(() => tf.mean(deenLoss(lossKey, energy, x, { sigma, checkFinite: false })) as tf.Scalar));
+        if (t === 200) (opt as unknown as { learningRate: number }).learningRate = 0.01;
+        tf.dispose(opt.minimize(() => tf.mean(deenLoss(lossKey, energy, x, { sigma, checkFinite: false })) as tf.Scalar) ?? []);
       }
       // x̂(y) = y − σ²(Ây + b) must equal μ + k(y − μ), k = s²/(s²+σ²): Â = I/(s²+σ²), b = −μ/(s²+σ²)
       const v = s * s + sigma * sigma;

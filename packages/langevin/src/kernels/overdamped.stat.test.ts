@@ -64,7 +64,7 @@ function moments(y: number[]) {
   for (let i = 0; i < C; i++) for (let j = 0; j < 2; j++) m[j]! += y[2 * i + j]! / C;
   const V: M2 = [0, 0, 0, 0];
   for (let i = 0; i < C; i++)
-    for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) V[2 * a + b] += ((y[2 * i + a]! - m[a]!) * (y[2 * i + b]! - m[b]!)) / (C - 1);
+    for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) V[2 * a + b]! += ((y[2 * i + a]! - m[a]!) * (y[2 * i + b]! - m[b]!)) / (C - 1);
   return { m, V, C };
 }
 

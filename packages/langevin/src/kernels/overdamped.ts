@@ -164,14 +164,14 @@ export function ula(target: LangevinTarget, opts: LangevinOptions): Kernel<UlaSt
       return { position: tf.clone(position), score: s };
     },
     step(key, state) {
-      return tf.tidy(() => {
+      const [position, score, nonFinite] = tf.tidy(() => {
         const y = state.position;
         const prop = tf.add(tf.add(y, tf.mul(state.score, h)), tf.mul(normal(key, y.shape), noise));
         const s = scoreFn(prop);
         const ok = finiteRows(prop, s);
-        const next: UlaState = { position: selectRows(ok, prop, y), score: selectRows(ok, s, state.score) };
-        return [next, { nonFinite: tf.sub(1, ok) }] as [UlaState, KernelInfo];
-      });
+        return [selectRows(ok, prop, y), selectRows(ok, s, state.score), tf.sub(1, ok)];
+      }) as [tf.Tensor, tf.Tensor, tf.Tensor];
+      return [{ position, score }, { nonFinite }];
     },
   };
 }
@@ -224,7 +224,7 @@ export function mala(target: { readonly energy: EnergyFn; readonly score?: Score
     },
     step(key, state) {
       const [kn, ku] = split(key, 2) as [Key, Key];
-      return tf.tidy(() => {
+      const [position, score, energy, nonFinite, acceptance] = tf.tidy(() => {
         const y = state.position;
         const C = y.shape[0]!;
         const prop = tf.add(tf.add(y, tf.mul(state.score, h)), tf.mul(normal(kn, y.shape), noise));
@@ -235,13 +235,15 @@ export function mala(target: { readonly energy: EnergyFn; readonly score?: Score
         const safeLogAlpha = tf.where(tf.cast(ok, 'bool'), logAlpha, tf.fill([C], -Infinity));
         const acceptance = tf.exp(tf.minimum(safeLogAlpha, 0));
         const accept = tf.cast(tf.less(uniform(ku, [C]), acceptance), 'float32');
-        const next: MalaState = {
-          position: selectRows(accept, prop, y),
-          score: selectRows(accept, s, state.score),
-          energy: selectRows(accept, e, state.energy),
-        };
-        return [next, { nonFinite: tf.sub(1, ok), acceptance }] as [MalaState, KernelInfo];
-      });
+        return [
+          selectRows(accept, prop, y),
+          selectRows(accept, s, state.score),
+          selectRows(accept, e, state.energy),
+          tf.sub(1, ok),
+          acceptance,
+        ];
+      }) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      return [{ position, score, energy }, { nonFinite, acceptance }];
     },
   };
 }

@@ -85,9 +85,9 @@ export function walkJump<S extends KernelState>(opts: WalkJumpOptions<S>): WalkJ
       nonFiniteSum = tf.tidy(() => tf.add(nf, tf.sum(info.nonFinite)));
       nf.dispose();
       if (info.acceptance !== undefined) {
-        const a = accSum;
+        const a: tf.Tensor | null = accSum;
         const acc = info.acceptance;
-        accSum = tf.tidy(() => (a === null ? tf.sum(acc) : tf.add(a, tf.sum(acc))));
+        accSum = tf.tidy((): tf.Tensor => (a === null ? tf.sum(acc) : tf.add(a, tf.sum(acc))));
         a?.dispose();
       }
       tf.dispose(info as unknown as tf.TensorContainer);

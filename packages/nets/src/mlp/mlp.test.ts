@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { key, normal, ShapeError, ValueError } from '@walkjump/tensor';
 import { expectNoLeak, finiteDiffGrad, relError } from '@walkjump/testing';
 import { describe, expect, it } from 'vitest';
-import { type Activation, type MlpParams, mlp, paramCount } from './mlp.ts';
+import { type Activation, disposeParams, type MlpParams, mlp, paramCount } from './mlp.ts';
 
 // A float64 reference forward pass of the same MLP, for finite differences.
 const phi64: Record<Activation, (x: number) => number> = {
@@ -52,7 +52,8 @@ describe('mlp', () => {
       const x3 = normal(key(3), [4, 2, 2]);
       const out = net3.apply(p3, x3);
       expect(out.shape).toEqual([4, 3]);
-      tf.dispose([params, y, e, p3, x3, out]);
+      disposeParams([params, p3]);
+      tf.dispose([y, e, x3, out]);
     });
   });
 
@@ -65,7 +66,8 @@ describe('mlp', () => {
       const x = tf.ones([2, 3]);
       const e = net.apply(a, x);
       expect(Array.from(e.dataSync())).toEqual([0, 0]);
-      tf.dispose([a, b, x, e]);
+      disposeParams([a, b]);
+      tf.dispose([x, e]);
     });
   });
 
@@ -77,7 +79,8 @@ describe('mlp', () => {
     expect(() => net.apply(p, bad)).toThrow(/mlp\[4, → 1, swish\]\.apply: input 'x' must have shape \[B, 2\].*got \[3, 5\]/);
     expect(() => mlp({ widths: [0] })).toThrow(ValueError);
     expect(() => mlp({ widths: [4], activation: 'relu' as Activation })).toThrow(ValueError);
-    tf.dispose([p, bad]);
+    disposeParams(p);
+    bad.dispose();
   });
 
   for (const act of ['swish', 'softplus', 'tanh', 'elu', 'gelu'] as const) {
@@ -102,7 +105,8 @@ describe('mlp', () => {
           1e-5,
         );
         expect(relError(gw.dataSync(), fdw)).toBeLessThan(2e-3);
-        tf.dispose([params, x, gx, gw]);
+        disposeParams(params);
+        tf.dispose([x, gx, gw]);
       });
     });
   }
@@ -132,7 +136,8 @@ describe('mlp', () => {
         };
         const fd = finiteDiffGrad(inner, f.ws[0]!.w, 1e-3);
         expect(relError(gw.dataSync(), fd)).toBeLessThan(5e-3);
-        tf.dispose([params, x, vt, gw]);
+        disposeParams(params);
+        tf.dispose([x, vt, gw]);
       });
     });
   }

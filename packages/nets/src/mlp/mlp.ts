@@ -171,3 +171,13 @@ export function paramCount(params: Params): number {
   visit(params);
   return n;
 }
+
+/** Disposes every tensor of a parameter tree (the caller's to call when it owns `params`). */
+export function disposeParams(params: Params): void {
+  const visit = (p: tf.Tensor | Params): void => {
+    if (p instanceof tf.Tensor) p.dispose();
+    else if (Array.isArray(p)) for (const q of p) visit(q);
+    else for (const q of Object.values(p)) visit(q as tf.Tensor | Params);
+  };
+  visit(params);
+}
