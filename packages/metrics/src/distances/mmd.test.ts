@@ -125,8 +125,8 @@ describe('slicedWasserstein and wasserstein1d', () => {
   it('large-projection limit for a translation δ in 2-D: SW₂ → ‖δ‖/√2', () => {
     const x = gaussian(5, 200, 2, 0, 1);
     const y = x.map(([a, b]) => [a! + 0.6, b! - 0.8]);
-    const sw = slicedWasserstein(key(3), x, y, { projections: 4000 });
-    expect(Math.abs(sw - 1 / Math.SQRT2)).toBeLessThan(0.01);
+    const sw = slicedWasserstein(key(3), x, y, { projections: 2000 });
+    expect(Math.abs(sw - 1 / Math.SQRT2)).toBeLessThan(0.015);
     // given directions (normalized by default)
     const axes = slicedWasserstein(key(0), x, y, { directions: [[2, 0], [0, 5]] });
     expect(axes).toBeCloseTo(Math.sqrt((0.36 + 0.64) / 2), 10);

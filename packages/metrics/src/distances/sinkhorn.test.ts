@@ -23,7 +23,7 @@ describe('sinkhorn (log domain) against POT', () => {
   it('is stable for tiny ε and approaches the exact W2² from above', () => {
     const c = fx.cases[0]!;
     const exact = wasserstein1(c.x, c.y, { weightsA: c.a, cost: 'sqeuclidean' });
-    const res = sinkhorn(c.x, c.y, { epsilon: 1e-3, weightsA: c.a, maxIterations: 50_000, tolerance: 1e-8 });
+    const res = sinkhorn(c.x, c.y, { epsilon: 1e-3, weightsA: c.a, maxIterations: 50_000, tolerance: 1e-6 });
     expect(Number.isFinite(res.cost)).toBe(true);
     expect(res.cost).toBeGreaterThanOrEqual(exact - 1e-9);
     expect(rel(res.cost, exact)).toBeLessThan(0.02);
