@@ -88,17 +88,23 @@ export interface CoreConfig {
   readonly metropolis: boolean;
 }
 
-function energyAndGrad(fn: string, energy: EnergyFn, x: Float64Array, C: number, n: number): { E: Float64Array; g: Float64Array } {
+function checkEnergyShape(fn: string, energy: EnergyFn, x: Float64Array, C: number, n: number): void {
+  // Checked outside tf.grad: an exception thrown inside a gradient scope leaks a tensor in tfjs.
+  const shape = withScope(() => energy(toTensor(x, [C, n])).shape);
+  if (shape.length !== 1 || shape[0] !== C) {
+    throw new ShapeError(`${fn}: 'energyFn' must map [${C}, ${n}] to [${C}], got [${shape.join(', ')}]`);
+  }
+}
+
+function energyAndGrad(_fn: string, energy: EnergyFn, x: Float64Array, C: number, n: number): { E: Float64Array; g: Float64Array } {
   return withScope(() => {
     const xt = toTensor(x, [C, n]);
     let e: tf.Tensor | undefined;
     const g = tf.grad((z: tf.Tensor) => {
       const out = energy(z);
-      if (out.rank !== 1 || out.shape[0] !== C) {
-        throw new ShapeError(`${fn}: 'energyFn' must map [${C}, ${n}] to [${C}], got [${out.shape.join(', ')}]`);
-      }
-      e = tf.keep(out.clone());
-      return tf.sum(out);
+      e = tf.keep(tf.clone(out));
+      // The 0·Σz term keeps an energy that ignores z (e.g. E ≡ 0) differentiable: ∇E = 0.
+      return tf.add(tf.sum(out), tf.mul(0, tf.sum(z)));
     })(xt);
     const E = readHost(e as tf.Tensor);
     (e as tf.Tensor).dispose();
@@ -124,6 +130,7 @@ export function rattleKernel(fn: string, constraintFn: ConstraintFn, energyFn: E
     const x = readHost(position);
     if (!x.every(Number.isFinite)) throw new ShapeError(`${fn}.init: 'position' must be finite`);
     assertOnManifold(`${fn}.init`, rowNorms(evalF(constraintFn, x, C, n), C, k), cfg.tol);
+    checkEnergyShape(`${fn}.init`, energyFn, x, C, n);
     const { E, g } = energyAndGrad(`${fn}.init`, energyFn, x, C, n);
     return {
       position: toTensor(x, [C, n]),

@@ -1,0 +1,118 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { key } from '@walkjump/tensor';
+import { expectNoLeak } from '@walkjump/testing';
+import { describe, expect, it } from 'vitest';
+import { sphere, torus } from '../analytic/analytic.ts';
+import { constrainedHmc } from './hmc.ts';
+import { constrainedLangevin } from './langevin.ts';
+import { disposeConstrainedState } from './rattle.ts';
+
+const S = sphere(3);
+const zeroEnergy = (x: tf.Tensor): tf.Tensor => tf.zeros([x.shape[0] as number]);
+const tiltEnergy = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.sum(tf.mul(x, tf.tensor1d([0.5, -1, 2])), 1));
+const start = (): tf.Tensor2D =>
+  tf.tensor2d([
+    [0, 0, 1],
+    [1, 0, 0],
+    [0, -1, 0],
+    [0.6, 0.8, 0],
+  ]);
+
+describe('constrained kernels: misuse throws at construction or init', () => {
+  it('step size <= 0, numSteps < 1, wrong F shape, off-manifold start, wrong energy shape', async () => {
+    await expectNoLeak(() => {
+      expect(() => constrainedHmc(S.constraintFn, zeroEnergy, { stepSize: 0 })).toThrow(/'stepSize' must be a positive number, got 0/);
+      expect(() => constrainedLangevin(S.constraintFn, zeroEnergy, { stepSize: -0.1 })).toThrow(/'stepSize'/);
+      expect(() => constrainedHmc(S.constraintFn, zeroEnergy, { stepSize: 0.1, numSteps: 0 })).toThrow(/'numSteps'/);
+      const x = start();
+      const flat = constrainedHmc((z) => tf.sum(z, 1), zeroEnergy, { stepSize: 0.1 });
+      expect(() => flat.init(x)).toThrow(/'constraintFn' must map \[4, 3\] to \[4, k\], got \[4\]/);
+      const full = constrainedHmc((z) => tf.mul(z, 1), zeroEnergy, { stepSize: 0.1 });
+      expect(() => full.init(x)).toThrow(/1 <= k < n/);
+      const off = tf.tensor2d([
+        [0, 0, 1],
+        [0, 0, 1.1],
+      ]);
+      expect(() => constrainedHmc(S.constraintFn, zeroEnergy, { stepSize: 0.1 }).init(off)).toThrow(/row 1.*projectToManifold/);
+      const badE = constrainedHmc(S.constraintFn, (z) => tf.sum(z), { stepSize: 0.1 });
+      expect(() => badE.init(x)).toThrow(/'energyFn' must map \[4, 3\] to \[4\]/);
+      const rank1 = tf.tensor1d([0, 0, 1]);
+      expect(() => constrainedHmc(S.constraintFn, zeroEnergy, { stepSize: 0.1 }).init(rank1)).toThrow(/rank 2/);
+      tf.dispose([x, off, rank1]);
+    });
+  });
+});
+
+describe('constrained kernels: contract', () => {
+  for (const [name, make] of [
+    ['constrainedHmc', () => constrainedHmc(S.constraintFn, tiltEnergy, { stepSize: 0.2, numSteps: 3 })],
+    ['constrainedLangevin', () => constrainedLangevin(S.constraintFn, tiltEnergy, { stepSize: 0.2 })],
+  ] as const) {
+    it(`${name}: same key → same draw, different keys differ, no leak, on M, input not disposed`, async () => {
+      await expectNoLeak(() => {
+        const kern = make();
+        const x = start();
+        const st = kern.init(x);
+        const [a, ia] = kern.step(key(1), st);
+        const [b] = kern.step(key(1), st);
+        const [c] = kern.step(key(2), st);
+        expect(a.position.arraySync()).toEqual(b.position.arraySync());
+        expect(a.position.arraySync()).not.toEqual(c.position.arraySync());
+        expect(a.position.shape).toEqual([4, 3]);
+        expect(a.energy.shape).toEqual([4]);
+        expect(ia.accepted.length).toBe(4);
+        expect(Math.max(...ia.constraintResidual)).toBeLessThanOrEqual(1e-5);
+        // Cached energy and gradient match the position.
+        const e = tiltEnergy(a.position);
+        expect(Array.from(a.energy.dataSync())).toEqual(Array.from(e.dataSync()));
+        expect(st.position.isDisposed).toBe(false);
+        tf.dispose([x, e]);
+        for (const s of [st, a, b, c]) disposeConstrainedState(s);
+      });
+    });
+  }
+
+  it('a failed solve rejects only that chain and reports it (never an off-manifold point)', async () => {
+    await expectNoLeak(() => {
+      // One Newton iteration cannot reach 1e-7 from a long step: every chain fails and stays put.
+      const kern = constrainedHmc(S.constraintFn, zeroEnergy, { stepSize: 0.5, numSteps: 2, maxIter: 1, tol: 1e-5 });
+      const x = start();
+      const st = kern.init(x);
+      const [next, info] = kern.step(key(3), st);
+      expect(info.solverFailed.some(Boolean)).toBe(true);
+      for (let c = 0; c < 4; c++) {
+        if (info.solverFailed[c]) {
+          expect(info.accepted[c]).toBe(false);
+          expect(info.acceptanceProbability[c]).toBe(0);
+          expect(Number.isNaN(info.energyChange[c])).toBe(true);
+          expect(next.position.arraySync()[c]).toEqual(st.position.arraySync()[c]);
+        }
+      }
+      expect(Math.max(...info.constraintResidual)).toBeLessThanOrEqual(1e-5);
+      tf.dispose(x);
+      disposeConstrainedState(st);
+      disposeConstrainedState(next);
+    });
+  });
+
+  it('the reversibility check rejects when the backward solve misses the start', async () => {
+    await expectNoLeak(() => {
+      // A tolerance below float32 resolution: no backward solve can return "exactly".
+      const T = torus({ R: 1, r: 0.5 });
+      const kern = constrainedHmc(T.constraintFn, zeroEnergy, { stepSize: 0.2, numSteps: 1, reversibilityTol: 1e-12 });
+      const x = tf.tensor2d([T.basePoint as number[], [0, 1.5, 0]]);
+      const st = kern.init(x);
+      const [next, info] = kern.step(key(4), st);
+      expect(info.nonReversible).toEqual([true, true]);
+      expect(info.accepted).toEqual([false, false]);
+      expect(next.position.arraySync()).toEqual(st.position.arraySync());
+      // With the default tolerance the same move is reversible and accepted (E = 0, small ΔH).
+      const ok = constrainedHmc(T.constraintFn, zeroEnergy, { stepSize: 0.2, numSteps: 1 });
+      const [n2, i2] = ok.step(key(4), st);
+      expect(i2.nonReversible).toEqual([false, false]);
+      expect(i2.energyChange.every((d) => Math.abs(d) < 0.05)).toBe(true);
+      tf.dispose(x);
+      for (const s of [st, next, n2]) disposeConstrainedState(s);
+    });
+  });
+});
