@@ -44,7 +44,11 @@ try {
   pythonNote = `reference skipped: ${python} with numpy/scipy/POT not available (${(e as Error).message.split('\n')[0]})`;
 }
 
-function reference(task: string, data: Float64Array[], args: (string | number)[]): { seconds: number; value: number } | null {
+function reference(
+  task: string,
+  data: Float64Array[],
+  args: (string | number)[],
+): { seconds: number; value: number } | null {
   if (!pythonOk) return null;
   const file = join(work, `${task}.f64`);
   const total = data.reduce((s, d) => s + d.length, 0);
@@ -66,7 +70,12 @@ function time<T>(fn: () => T): { seconds: number; value: T } {
 }
 
 const rows: string[][] = [['benchmark', 'walkjump (s)', 'reference (s)', 'ratio', 'rel. diff', 'reference']];
-function report(name: string, ours: { seconds: number; value: number }, ref: { seconds: number; value: number } | null, refName: string): void {
+function report(
+  name: string,
+  ours: { seconds: number; value: number },
+  ref: { seconds: number; value: number } | null,
+  refName: string,
+): void {
   rows.push([
     name,
     ours.seconds.toFixed(3),
@@ -95,7 +104,12 @@ for (const n of [500, 1000, 2000]) {
   const Y = { data: y, n, d: 2 };
   const h = medianHeuristic(X, Y);
   const ours = time(() => mmd(X, Y, { bandwidth: h }));
-  report('MMD² RBF unbiased, 10 000 × 10 000, d = 2', ours, reference('mmd', [x, y], [n, 2, h]), 'NumPy cdist, blocks of 1000');
+  report(
+    'MMD² RBF unbiased, 10 000 × 10 000, d = 2',
+    ours,
+    reference('mmd', [x, y], [n, 2, h]),
+    'NumPy cdist, blocks of 1000',
+  );
 }
 
 // FID on 10 000 × 64 features vs NumPy cov + scipy.linalg.sqrtm
@@ -130,4 +144,6 @@ rmSync(work, { recursive: true, force: true });
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
 for (const r of rows) console.log(r.map((v, c) => v.padEnd(widths[c] as number)).join('  '));
 if (!pythonOk) console.log(`\nnote: ${pythonNote}`);
-console.log('\nratio = walkjump time / reference time (lower is better); rel. diff = |walkjump − reference| / |reference|.');
+console.log(
+  '\nratio = walkjump time / reference time (lower is better); rel. diff = |walkjump − reference| / |reference|.',
+);

@@ -15,7 +15,8 @@ export function toChains(fn: string, name: string, x: Chains, minDraws = 4): Flo
       const [c, n] = x.shape as [number, number];
       const v = x.dataSync();
       rows = Array.from({ length: c }, (_, i) => Float64Array.from(v.subarray(i * n, (i + 1) * n)));
-    } else throw new ShapeError(`${fn}: '${name}' must be [draws] or [chains, draws], got shape [${x.shape.join(', ')}]`);
+    } else
+      throw new ShapeError(`${fn}: '${name}' must be [draws] or [chains, draws], got shape [${x.shape.join(', ')}]`);
   } else if (x instanceof Float64Array) rows = [Float64Array.from(x)];
   else if (Array.isArray(x)) {
     if (x.length === 0) throw new ValueError(`${fn}: '${name}' is empty`);
@@ -25,7 +26,10 @@ export function toChains(fn: string, name: string, x: Chains, minDraws = 4): Flo
   if (rows.length === 0) throw new ValueError(`${fn}: '${name}' has no chains`);
   const n = (rows[0] as Float64Array).length;
   rows.forEach((r, i) => {
-    if (r.length !== n) throw new ShapeError(`${fn}: '${name}' chains must have equal length, chain ${i} has ${r.length} draws, chain 0 has ${n}`);
+    if (r.length !== n)
+      throw new ShapeError(
+        `${fn}: '${name}' chains must have equal length, chain ${i} has ${r.length} draws, chain 0 has ${n}`,
+      );
     assertAllFinite(fn, `${name}[${i}]`, r);
   });
   if (n < minDraws) throw new ValueError(`${fn}: '${name}' needs at least ${minDraws} draws per chain, got ${n}`);
@@ -161,5 +165,8 @@ export function normalQuantile(p: number): number {
   }
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q) / (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1);
+  return (
+    ((((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q) /
+    (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1)
+  );
 }

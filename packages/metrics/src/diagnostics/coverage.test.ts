@@ -3,7 +3,13 @@ import { modeCoverage, modeWeightError } from './coverage.ts';
 
 describe('modeCoverage', () => {
   it('counts visits, first-visit times, and per-chain coverage', () => {
-    const cov = modeCoverage([[0, 0, 1, 1, 0], [2, 2, 2, 0, 0]], { numModes: 4 });
+    const cov = modeCoverage(
+      [
+        [0, 0, 1, 1, 0],
+        [2, 2, 2, 0, 0],
+      ],
+      { numModes: 4 },
+    );
     expect(Array.from(cov.counts)).toEqual([5, 2, 3, 0]);
     expect(cov.modesVisited).toBe(3);
     expect(Array.from(cov.firstVisit)).toEqual([0, 2, 0, -1]);
@@ -29,7 +35,9 @@ describe('modeCoverage', () => {
   });
 
   it('rejects labels out of range and empty input', () => {
-    expect(() => modeCoverage([0, 3], { numModes: 2 })).toThrow(/modeCoverage: 'labels' must be integers in \[0, 1\], chain 0 draw 1 is 3/);
+    expect(() => modeCoverage([0, 3], { numModes: 2 })).toThrow(
+      /modeCoverage: 'labels' must be integers in \[0, 1\], chain 0 draw 1 is 3/,
+    );
     expect(() => modeCoverage([])).toThrow(/modeCoverage: 'labels' is empty/);
     expect(() => modeCoverage([0, 1], { targetWeights: [1, -1] })).toThrow(/'targetWeights' must be non-negative/);
   });

@@ -25,7 +25,8 @@ export interface ModeCoverage {
 }
 
 function toLabelRows(fn: string, labels: Labels): readonly (readonly number[] | Int32Array)[] {
-  if (!Array.isArray(labels) && !(labels instanceof Int32Array)) throw new ValueError(`${fn}: 'labels' must be an array`);
+  if (!Array.isArray(labels) && !(labels instanceof Int32Array))
+    throw new ValueError(`${fn}: 'labels' must be an array`);
   const first = (labels as ArrayLike<unknown>)[0];
   const rows =
     labels instanceof Int32Array || typeof first === 'number'
@@ -41,7 +42,10 @@ function toLabelRows(fn: string, labels: Labels): readonly (readonly number[] | 
  * visit time, and, given `targetWeights` [K], KL(empirical ‖ target), total variation and the maximum mode-weight
  * error — the coverage numbers walk-jump and discrete-sampler papers report on mixtures. float64 JavaScript arrays.
  */
-export function modeCoverage(labels: Labels, opts: { readonly numModes?: number; readonly targetWeights?: Values } = {}): ModeCoverage {
+export function modeCoverage(
+  labels: Labels,
+  opts: { readonly numModes?: number; readonly targetWeights?: Values } = {},
+): ModeCoverage {
   const fn = 'modeCoverage';
   const rows = toLabelRows(fn, labels);
   let K = opts.numModes;
@@ -92,7 +96,10 @@ export function modeCoverage(labels: Labels, opts: { readonly numModes?: number;
  * Mixture mode-weight error: the empirical weights of mode labels [S] against target mixture weights [K]:
  * max_k |ŵ_k − w_k| and Σ_k |ŵ_k − w_k| (= 2 TV). float64.
  */
-export function modeWeightError(labels: Labels, targetWeights: Values): { maxAbs: number; l1: number; weights: Float64Array } {
+export function modeWeightError(
+  labels: Labels,
+  targetWeights: Values,
+): { maxAbs: number; l1: number; weights: Float64Array } {
   const fn = 'modeWeightError';
   const w = toValues(fn, 'targetWeights', targetWeights);
   if (w.length < 1) throw new ShapeError(`${fn}: 'targetWeights' must have at least one entry`);

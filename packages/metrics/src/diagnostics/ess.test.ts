@@ -32,7 +32,9 @@ function ar1(seed: number, rho: number, n: number): Float64Array {
 
 describe('normalQuantile', () => {
   it('matches scipy.stats.norm.ppf to 1e-8', () => {
-    fx.ppf.p.forEach((p, i) => expect(Math.abs(normalQuantile(p) - fx.ppf.z[i]!)).toBeLessThan(1e-8 * Math.max(1, Math.abs(fx.ppf.z[i]!))));
+    fx.ppf.p.forEach((p, i) => {
+      expect(Math.abs(normalQuantile(p) - fx.ppf.z[i]!)).toBeLessThan(1e-8 * Math.max(1, Math.abs(fx.ppf.z[i]!)));
+    });
   });
 });
 
@@ -49,7 +51,9 @@ describe('ESS, R-hat, MCSE against the NumPy port of ArviZ; IAT against emcee', 
       expect(rel(integratedAutocorrTime(c.draws, { method: 'sokal' }), ref.iatSokal)).toBeLessThan(1e-9);
       expect(rel(integratedAutocorrTime(c.draws[0]!, { method: 'sokal' }), ref.iatSokalChain0)).toBeLessThan(1e-9);
       const acf = autocorrelation(c.draws[0]!, { maxLag: 10 });
-      acf.forEach((v, t) => expect(Math.abs(v - c.acf10[t]!)).toBeLessThan(1e-10));
+      acf.forEach((v, t) => {
+        expect(Math.abs(v - c.acf10[t]!)).toBeLessThan(1e-10);
+      });
     });
   }
 
@@ -92,7 +96,12 @@ describe('helpers and validation', () => {
   });
 
   it('rejects ragged, short and non-finite chains', () => {
-    expect(() => essBulk([[1, 2, 3, 4], [1, 2, 3]])).toThrow(/essBulk: 'chains' chains must have equal length/);
+    expect(() =>
+      essBulk([
+        [1, 2, 3, 4],
+        [1, 2, 3],
+      ]),
+    ).toThrow(/essBulk: 'chains' chains must have equal length/);
     expect(() => rhat([1, 2])).toThrow(/rhat: 'chains' needs at least 4 draws/);
     expect(() => essTail([1, 2, Number.NaN, 4, 5])).toThrow(/essTail: 'chains\[0\]' must be finite/);
     expect(() => autocorrelation([1, 1, 1])).toThrow(/constant/);

@@ -28,7 +28,9 @@ const splitChains = (rows: readonly Float64Array[]): Float64Array[] => {
 const flatten = (rows: readonly Float64Array[]): Float64Array => {
   const n = (rows[0] as Float64Array).length;
   const out = new Float64Array(rows.length * n);
-  rows.forEach((r, i) => out.set(r, i * n));
+  rows.forEach((r, i) => {
+    out.set(r, i * n);
+  });
   return out;
 };
 
@@ -138,7 +140,8 @@ export function essTail(chains: Chains, opts: { readonly prob?: readonly [number
   const fn = 'essTail';
   const rows = toChains(fn, 'chains', chains);
   const [p1, p2] = opts.prob ?? [0.05, 0.95];
-  for (const p of [p1, p2]) if (!(p > 0 && p < 1)) throw new ValueError(`${fn}: 'prob' entries must lie in (0, 1), got ${p}`);
+  for (const p of [p1, p2])
+    if (!(p > 0 && p < 1)) throw new ValueError(`${fn}: 'prob' entries must lie in (0, 1), got ${p}`);
   const sorted = flatten(rows).sort();
   const ind = (q: number): number =>
     essCore(splitChains(rows.map((r) => Float64Array.from(r, (v) => (v <= q ? 1 : 0)))));
@@ -203,7 +206,8 @@ export function integratedAutocorrTime(chains: Chains, opts: IatOptions = {}): n
     const N = (rows[0] as Float64Array).length;
     return (rows.length * N) / essCore(rows);
   }
-  if (method !== 'sokal') throw new ValueError(`${fn}: 'method' must be 'geyer' or 'sokal', got ${JSON.stringify(method)}`);
+  if (method !== 'sokal')
+    throw new ValueError(`${fn}: 'method' must be 'geyer' or 'sokal', got ${JSON.stringify(method)}`);
   const c = opts.c ?? 5;
   assertPositive(fn, 'c', c);
   const N = (rows[0] as Float64Array).length;

@@ -12,7 +12,9 @@ describe('symmetricEigen / sqrtmPsd', () => {
     const k = fx.sym.length;
     const A = Float64Array.from(fx.sym.flat());
     const { values, vectors } = symmetricEigen(A, k);
-    values.forEach((v, i) => expect(Math.abs(v - fx.eigvals[i]!)).toBeLessThan(1e-12 * 20));
+    values.forEach((v, i) => {
+      expect(Math.abs(v - fx.eigvals[i]!)).toBeLessThan(1e-12 * 20);
+    });
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < k; j++) {
         let s = 0;
@@ -26,7 +28,9 @@ describe('symmetricEigen / sqrtmPsd', () => {
     const k = 6;
     const B = Array.from({ length: k * k }, (_, i) => Math.sin(i * 1.7));
     const A = new Float64Array(k * k);
-    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let l = 0; l < k; l++) A[i * k + j] += B[i * k + l]! * B[j * k + l]!;
+    for (let i = 0; i < k; i++)
+      for (let j = 0; j < k; j++)
+        for (let l = 0; l < k; l++) A[i * k + j] = A[i * k + j]! + B[i * k + l]! * B[j * k + l]!;
     const S = sqrtmPsd(A, k);
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < k; j++) {
@@ -53,8 +57,21 @@ describe('frechetDistance against SciPy sqrtm', () => {
     expect(rel(frechetDistance(fx.b, fx.a), frechetDistance(fx.a, fx.b))).toBeLessThan(1e-10);
   });
   it('rejects mismatched feature dimensions and single points', () => {
-    expect(() => frechetDistance(fx.a, [[1, 2], [3, 4]])).toThrow(/featureStats|frechetDistance/);
-    expect(() => frechetDistance([[1, 2]], [[1, 2], [3, 4]])).toThrow(/'features' must have at least 2 point/);
+    expect(() =>
+      frechetDistance(fx.a, [
+        [1, 2],
+        [3, 4],
+      ]),
+    ).toThrow(/featureStats|frechetDistance/);
+    expect(() =>
+      frechetDistance(
+        [[1, 2]],
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ),
+    ).toThrow(/'features' must have at least 2 point/);
   });
 });
 
@@ -63,7 +80,12 @@ describe('fid with any feature map', () => {
     const res = await expectNoLeak(async () => {
       const a = normal(key(1), [300, 4]);
       const b = normal(key(2), [200, 4], { mean: 0.3 });
-      const W = tf.tensor2d([[1, 0.5, 0], [0, 1, 0], [0.2, 0, 1], [0, 0, 0.3]]);
+      const W = tf.tensor2d([
+        [1, 0.5, 0],
+        [0, 1, 0],
+        [0.2, 0, 1],
+        [0, 0, 0.3],
+      ]);
       const out = await fid({ featureFn: (x) => tf.tanh(tf.matMul(x, W)), a, b, batchSize: 64 });
       const fa = tf.tidy(() => tf.tanh(tf.matMul(a, W)).arraySync() as number[][]);
       const fb = tf.tidy(() => tf.tanh(tf.matMul(b, W)).arraySync() as number[][]);

@@ -15,7 +15,8 @@ export interface SymmetricEigen {
  * Eigenvalues ascending; column j of `vectors` is the unit eigenvector of values[j].
  */
 export function symmetricEigen(A: Float64Array, k: number): SymmetricEigen {
-  if (A.length !== k * k) throw new ShapeError(`symmetricEigen: 'A' must have k * k = ${k * k} entries, got ${A.length}`);
+  if (A.length !== k * k)
+    throw new ShapeError(`symmetricEigen: 'A' must have k * k = ${k * k} entries, got ${A.length}`);
   const n = k;
   const V = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -233,7 +234,10 @@ export function featureStats(features: Points): FeatureStats {
  * symmetric eigendecompositions ({@link symmetricEigen}), never from a non-symmetric product, so it is real and
  * clipped at 0 only by round-off. float64 JavaScript arrays.
  */
-export function frechetDistanceFromStats(s1: Pick<FeatureStats, 'mean' | 'cov'>, s2: Pick<FeatureStats, 'mean' | 'cov'>): number {
+export function frechetDistanceFromStats(
+  s1: Pick<FeatureStats, 'mean' | 'cov'>,
+  s2: Pick<FeatureStats, 'mean' | 'cov'>,
+): number {
   const fn = 'frechetDistanceFromStats';
   const k = s1.mean.length;
   if (s2.mean.length !== k || s1.cov.length !== k * k || s2.cov.length !== k * k) {
@@ -303,7 +307,13 @@ export interface FidResult {
   readonly featureDim: number;
 }
 
-async function featuresOf(fn: string, name: string, f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, bs: number): Promise<Float64Array> {
+async function featuresOf(
+  fn: string,
+  name: string,
+  f: (x: tf.Tensor) => tf.Tensor,
+  x: tf.Tensor,
+  bs: number,
+): Promise<Float64Array> {
   if (x.rank < 1 || (x.shape[0] as number) < 2) {
     throw new ShapeError(`${fn}: '${name}' must be a batch [n, ...] with n >= 2, got shape [${x.shape.join(', ')}]`);
   }
@@ -315,7 +325,9 @@ async function featuresOf(fn: string, name: string, f: (x: tf.Tensor) => tf.Tens
     const feats = tf.tidy(() => f(tf.slice(x, s, size)));
     try {
       if (feats.rank !== 2 || feats.shape[0] !== size) {
-        throw new ShapeError(`${fn}: 'featureFn' must map [${size}, ...] to [${size}, k], got [${feats.shape.join(', ')}]`);
+        throw new ShapeError(
+          `${fn}: 'featureFn' must map [${size}, ...] to [${size}, k], got [${feats.shape.join(', ')}]`,
+        );
       }
       if (k < 0) {
         k = feats.shape[1] as number;
@@ -347,7 +359,8 @@ export async function fid(opts: FidOptions): Promise<FidResult> {
   const nA = opts.a.shape[0] as number;
   const nB = opts.b.shape[0] as number;
   const k = fa.length / nA;
-  if (fb.length / nB !== k) throw new ShapeError(`${fn}: features of 'a' have ${k} dims but those of 'b' have ${fb.length / nB}`);
+  if (fb.length / nB !== k)
+    throw new ShapeError(`${fn}: features of 'a' have ${k} dims but those of 'b' have ${fb.length / nB}`);
   const value = frechetDistance({ data: fa, n: nA, d: k }, { data: fb, n: nB, d: k });
   return { fid: value, nA, nB, featureDim: k };
 }

@@ -28,7 +28,8 @@ describe('mmd against the Gaussian closed form', () => {
     const d = 2;
     const h = 1;
     const [m1, s1, m2, s2] = [0, 1, 0.5, 1.3];
-    const e = (va: number, dm2: number): number => (h * h / (h * h + va)) ** (d / 2) * Math.exp(-dm2 / (2 * (h * h + va)));
+    const e = (va: number, dm2: number): number =>
+      ((h * h) / (h * h + va)) ** (d / 2) * Math.exp(-dm2 / (2 * (h * h + va)));
     const exact = e(2 * s1 * s1, 0) + e(2 * s2 * s2, 0) - 2 * e(s1 * s1 + s2 * s2, d * (m1 - m2) ** 2);
     const x = gaussian(1, 2000, d, m1, s1);
     const y = gaussian(2, 2000, d, m2, s2);
@@ -53,7 +54,15 @@ describe('mmd against the Gaussian closed form', () => {
   });
 
   it('rejects bad input', () => {
-    expect(() => mmd([[0, 0]], [[1, 1], [2, 2]])).toThrow(/mmd: 'a' must have at least 2 point/);
+    expect(() =>
+      mmd(
+        [[0, 0]],
+        [
+          [1, 1],
+          [2, 2],
+        ],
+      ),
+    ).toThrow(/mmd: 'a' must have at least 2 point/);
     expect(() => mmd([[0], [1]], [[0], [1]], { kernel: 'laplace' as 'rbf' })).toThrow(/mmd: 'kernel'/);
     expect(() => mmd([[0], [1]], [[0], [1]], { bandwidth: -1 })).toThrow(/mmd: 'bandwidth' must be a positive/);
     expect(() => mmd([[0], [0]], [[0], [0]])).toThrow(/median pairwise distance is 0/);
@@ -128,7 +137,12 @@ describe('slicedWasserstein and wasserstein1d', () => {
     const sw = slicedWasserstein(key(3), x, y, { projections: 2000 });
     expect(Math.abs(sw - 1 / Math.SQRT2)).toBeLessThan(0.015);
     // given directions (normalized by default)
-    const axes = slicedWasserstein(key(0), x, y, { directions: [[2, 0], [0, 5]] });
+    const axes = slicedWasserstein(key(0), x, y, {
+      directions: [
+        [2, 0],
+        [0, 5],
+      ],
+    });
     expect(axes).toBeCloseTo(Math.sqrt((0.36 + 0.64) / 2), 10);
   });
 
@@ -145,7 +159,9 @@ describe('slicedWasserstein and wasserstein1d', () => {
   });
 
   it('rejects bad input', () => {
-    expect(() => slicedWasserstein(key(0), [[0, 0]], [[0, 0]], { directions: [[0, 0]] })).toThrow(/row 0 has zero length/);
+    expect(() => slicedWasserstein(key(0), [[0, 0]], [[0, 0]], { directions: [[0, 0]] })).toThrow(
+      /row 0 has zero length/,
+    );
     expect(() => slicedWasserstein(key(0), [[0, 0]], [[0]])).toThrow(/'b' has dimension 1/);
     expect(() => wasserstein1d([], [1])).toThrow(/wasserstein1d: 'x' must have at least 1/);
     expect(() => slicedWasserstein(key(0), [[0]], [[0]], { p: 0.5 })).toThrow(/'p' must be >= 1/);

@@ -1,4 +1,12 @@
-import { type Key, ValueError, assertInteger, assertPositive, key as makeKey, permutation, split } from '@walkjump/tensor';
+import {
+  type Key,
+  ValueError,
+  assertInteger,
+  assertPositive,
+  key as makeKey,
+  permutation,
+  split,
+} from '@walkjump/tensor';
 import { type PointArray, type Points, toPoints } from '../internal/points.ts';
 
 /** Kernels of {@link mmd}. */
@@ -44,7 +52,8 @@ function medianDistance(fn: string, A: PointArray, B: PointArray): number {
   const pts = new Float64Array(take * d);
   for (let t = 0; t < take; t++) {
     const idx = Math.floor((t * total) / take);
-    const src = idx < A.n ? A.data.subarray(idx * d, idx * d + d) : B.data.subarray((idx - A.n) * d, (idx - A.n) * d + d);
+    const src =
+      idx < A.n ? A.data.subarray(idx * d, idx * d + d) : B.data.subarray((idx - A.n) * d, (idx - A.n) * d + d);
     pts.set(src, t * d);
   }
   const dists = new Float64Array((take * (take - 1)) / 2);
@@ -62,8 +71,10 @@ function medianDistance(fn: string, A: PointArray, B: PointArray): number {
   dists.sort();
   const L = dists.length;
   if (L === 0) throw new ValueError(`${fn}: the median heuristic needs at least 2 points`);
-  const med = L % 2 === 1 ? (dists[(L - 1) / 2] as number) : 0.5 * ((dists[L / 2 - 1] as number) + (dists[L / 2] as number));
-  if (!(med > 0)) throw new ValueError(`${fn}: the median pairwise distance is 0 (too many duplicate points); pass 'bandwidth'`);
+  const med =
+    L % 2 === 1 ? (dists[(L - 1) / 2] as number) : 0.5 * ((dists[L / 2 - 1] as number) + (dists[L / 2] as number));
+  if (!(med > 0))
+    throw new ValueError(`${fn}: the median pairwise distance is 0 (too many duplicate points); pass 'bandwidth'`);
   return med;
 }
 
@@ -210,7 +221,8 @@ export function kid(featuresA: Points, featuresB: Points, opts: KidOptions = {})
   const pick = (P: PointArray, k: Key): PointArray => {
     const perm = permutation(k, P.n);
     const data = new Float64Array(size * d);
-    for (let t = 0; t < size; t++) data.set(P.data.subarray((perm[t] as number) * d, (perm[t] as number) * d + d), t * d);
+    for (let t = 0; t < size; t++)
+      data.set(P.data.subarray((perm[t] as number) * d, (perm[t] as number) * d + d), t * d);
     return { data, n: size, d };
   };
   const values = new Float64Array(S);
@@ -250,7 +262,11 @@ function distSum(X: PointArray, Y: PointArray, same: boolean): number {
  * V-statistic of `dcor.energy_distance`, always ≥ 0) or 'unbiased' (U-statistics for the within-set terms).
  * Pairwise sums in float64 JavaScript arrays, O(1) extra memory. Returns D² as a number.
  */
-export function energyDistance(a: Points, b: Points, opts: { readonly estimator?: 'unbiased' | 'biased' } = {}): number {
+export function energyDistance(
+  a: Points,
+  b: Points,
+  opts: { readonly estimator?: 'unbiased' | 'biased' } = {},
+): number {
   const fn = 'energyDistance';
   const estimator = opts.estimator ?? 'biased';
   if (estimator !== 'unbiased' && estimator !== 'biased') {

@@ -199,7 +199,7 @@ export function emd(a: Float64Array, b: Float64Array, C: Float64Array, opts: Emd
     iterations++;
 
     const s = Math.floor(inArc / nD);
-    const t = nS + (inArc - (s * nD));
+    const t = nS + (inArc - s * nD);
     // --- join node (deepest common ancestor)
     let u = s;
     let v = t;

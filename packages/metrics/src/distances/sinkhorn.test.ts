@@ -45,7 +45,14 @@ describe('sinkhorn (log domain) against POT', () => {
   it('rejects bad options', () => {
     const x = [[0], [1]];
     expect(() => sinkhorn(x, x, { epsilon: 0 })).toThrow(/sinkhorn: 'epsilon' must be a positive number/);
-    expect(() => sinkhornDivergence(x, x, { cost: [[1, 2], [3, 4]] })).toThrow(/sinkhornDivergence: 'cost'/);
+    expect(() =>
+      sinkhornDivergence(x, x, {
+        cost: [
+          [1, 2],
+          [3, 4],
+        ],
+      }),
+    ).toThrow(/sinkhornDivergence: 'cost'/);
     expect(() => sinkhorn(x, [[1, 2]])).toThrow(/sinkhorn: 'b' has dimension 2/);
   });
 });

@@ -119,7 +119,13 @@ export function sinkhornCore(
  * potential), which converges in a few dozen iterations where plain Sinkhorn on (a, a) needs thousands. Returns
  * 2 ⟨f, a⟩ (the value at the fixed point).
  */
-function symmetricObjective(wa: Float64Array, C: Float64Array, eps: number, maxIterations: number, tolerance: number): number {
+function symmetricObjective(
+  wa: Float64Array,
+  C: Float64Array,
+  eps: number,
+  maxIterations: number,
+  tolerance: number,
+): number {
   const n = wa.length;
   const la = Float64Array.from(wa, (v) => (v > 0 ? Math.log(v) : Number.NEGATIVE_INFINITY));
   const f = new Float64Array(n);

@@ -76,7 +76,10 @@ describe('wasserstein1 (exact EMD) against POT ot.emd2', () => {
   });
 
   it('rejects bad input with named errors', () => {
-    const x = [[0, 0], [1, 1]];
+    const x = [
+      [0, 0],
+      [1, 1],
+    ];
     expect(() => wasserstein1([], x)).toThrow(/wasserstein1: 'a' must have at least 1 point/);
     expect(() => wasserstein1(x, [[0, 0, 0]])).toSatisfy((f: () => unknown) => {
       try {
@@ -115,10 +118,22 @@ describe('gridWasserstein (Ross et al. 2023, App. B)', () => {
     const b = new Array(16).fill(0);
     a[0] = 2;
     b[5] = 7; // cell (1, 1): centre distance √2 · width
-    const v = histogramWasserstein(a, b, { bins: 4, bounds: [[0, 4], [0, 4]] });
+    const v = histogramWasserstein(a, b, {
+      bins: 4,
+      bounds: [
+        [0, 4],
+        [0, 4],
+      ],
+    });
     expect(v).toBeCloseTo(Math.SQRT2, 12);
-    expect(() => histogramWasserstein(a, new Array(15).fill(1), { bins: 4, bounds: [[0, 4], [0, 4]] })).toThrow(
-      /histogramWasserstein: 'massB' must have length 16/,
-    );
+    expect(() =>
+      histogramWasserstein(a, new Array(15).fill(1), {
+        bins: 4,
+        bounds: [
+          [0, 4],
+          [0, 4],
+        ],
+      }),
+    ).toThrow(/histogramWasserstein: 'massB' must have length 16/);
   });
 });

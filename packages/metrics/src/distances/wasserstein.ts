@@ -1,5 +1,13 @@
 import { ShapeError, ValueError, assertInteger } from '@walkjump/tensor';
-import { type GroundCost, type Points, type Values, costMatrix, toPoints, toValues, toWeights } from '../internal/points.ts';
+import {
+  type GroundCost,
+  type Points,
+  type Values,
+  costMatrix,
+  toPoints,
+  toValues,
+  toWeights,
+} from '../internal/points.ts';
 import { type EmdOptions, emd } from './network-simplex.ts';
 
 /** Options of {@link wasserstein1}. */
@@ -46,8 +54,11 @@ interface Grid {
 
 function makeGrid(fn: string, d: number, spec: GridSpec, sets: readonly { data: Float64Array; n: number }[]): Grid {
   const bins = typeof spec.bins === 'number' ? new Array<number>(d).fill(spec.bins) : [...spec.bins];
-  if (bins.length !== d) throw new ShapeError(`${fn}: 'bins' must have one entry per dimension (${d}), got ${bins.length}`);
-  bins.forEach((b, k) => assertInteger(fn, `bins[${k}]`, b));
+  if (bins.length !== d)
+    throw new ShapeError(`${fn}: 'bins' must have one entry per dimension (${d}), got ${bins.length}`);
+  bins.forEach((b, k) => {
+    assertInteger(fn, `bins[${k}]`, b);
+  });
   const lo: number[] = [];
   const width: number[] = [];
   for (let k = 0; k < d; k++) {
@@ -111,7 +122,8 @@ function gridEmd(fn: string, g: Grid, d: number, ha: Float64Array, hb: Float64Ar
     const idx: number[] = [];
     for (let c = 0; c < h.length; c++) {
       const v = h[c] as number;
-      if (v < 0 || !Number.isFinite(v)) throw new ValueError(`${fn}: '${name}' cell masses must be finite and >= 0, cell ${c} is ${v}`);
+      if (v < 0 || !Number.isFinite(v))
+        throw new ValueError(`${fn}: '${name}' cell masses must be finite and >= 0, cell ${c} is ${v}`);
       if (v > 0) {
         s += v;
         idx.push(c);
@@ -124,8 +136,12 @@ function gridEmd(fn: string, g: Grid, d: number, ha: Float64Array, hb: Float64Ar
   const B = normalize(hb, 'b');
   const ca = new Float64Array(A.idx.length * d);
   const cb = new Float64Array(B.idx.length * d);
-  A.idx.forEach((c, i) => cellCentre(g, d, c, ca, i * d));
-  B.idx.forEach((c, i) => cellCentre(g, d, c, cb, i * d));
+  A.idx.forEach((c, i) => {
+    cellCentre(g, d, c, ca, i * d);
+  });
+  B.idx.forEach((c, i) => {
+    cellCentre(g, d, c, cb, i * d);
+  });
   const C = costMatrix(fn, { data: ca, n: A.idx.length, d }, { data: cb, n: B.idx.length, d }, 'euclidean');
   return emd(A.w, B.w, C).cost;
 }

@@ -43,7 +43,9 @@ export function toPoints(fn: string, name: string, x: Points, opts: { minRows?: 
     for (let i = 0; i < n; i++) {
       const r = rows[i] as readonly number[];
       if (!Array.isArray(r) || r.length !== d) {
-        throw new ShapeError(`${fn}: '${name}' rows must all have length ${d}, row ${i} has ${Array.isArray(r) ? r.length : typeof r}`);
+        throw new ShapeError(
+          `${fn}: '${name}' rows must all have length ${d}, row ${i} has ${Array.isArray(r) ? r.length : typeof r}`,
+        );
       }
       for (let k = 0; k < d; k++) data[i * d + k] = r[k] as number;
     }
@@ -55,7 +57,9 @@ export function toPoints(fn: string, name: string, x: Points, opts: { minRows?: 
     }
     out = { data: p.data instanceof Float64Array ? p.data : Float64Array.from(p.data), n: p.n, d: p.d };
   } else {
-    throw new ValueError(`${fn}: '${name}' must be a tf.Tensor [n, d], number[][] or { data, n, d }, got ${describe(x)}`);
+    throw new ValueError(
+      `${fn}: '${name}' must be a tf.Tensor [n, d], number[][] or { data, n, d }, got ${describe(x)}`,
+    );
   }
   const minRows = opts.minRows ?? 1;
   if (out.n < minRows) throw new ValueError(`${fn}: '${name}' must have at least ${minRows} point(s), got ${out.n}`);
@@ -80,7 +84,12 @@ export function assertAllFinite(fn: string, name: string, v: ArrayLike<number>):
 export type Values = tf.Tensor | readonly number[] | Float64Array | Float32Array;
 
 /** Reads a 1-D input as float64, checking length and finiteness. */
-export function toValues(fn: string, name: string, x: Values, opts: { minLength?: number; length?: number } = {}): Float64Array {
+export function toValues(
+  fn: string,
+  name: string,
+  x: Values,
+  opts: { minLength?: number; length?: number } = {},
+): Float64Array {
   let out: Float64Array;
   if (x instanceof tf.Tensor) {
     if (x.rank !== 1) throw new ShapeError(`${fn}: '${name}' must be a 1-D tensor, got shape [${x.shape.join(', ')}]`);
@@ -91,7 +100,8 @@ export function toValues(fn: string, name: string, x: Values, opts: { minLength?
     throw new ValueError(`${fn}: '${name}' must be a 1-D tensor or an array of numbers, got ${describe(x)}`);
   }
   const minLength = opts.minLength ?? 1;
-  if (out.length < minLength) throw new ValueError(`${fn}: '${name}' must have at least ${minLength} value(s), got ${out.length}`);
+  if (out.length < minLength)
+    throw new ValueError(`${fn}: '${name}' must have at least ${minLength} value(s), got ${out.length}`);
   if (opts.length !== undefined && out.length !== opts.length) {
     throw new ShapeError(`${fn}: '${name}' must have length ${opts.length}, got ${out.length}`);
   }
@@ -152,13 +162,15 @@ export function costMatrix(fn: string, a: PointArray, b: PointArray, cost: Groun
   }
   let C: Float64Array;
   if (cost instanceof Float64Array) {
-    if (cost.length !== n * m) throw new ShapeError(`${fn}: 'cost' must have n * m = ${n * m} entries, got ${cost.length}`);
+    if (cost.length !== n * m)
+      throw new ShapeError(`${fn}: 'cost' must have n * m = ${n * m} entries, got ${cost.length}`);
     C = cost;
   } else if (typeof cost === 'string') {
     throw new ValueError(`${fn}: 'cost' must be 'euclidean', 'sqeuclidean' or a matrix, got "${cost}"`);
   } else {
     const p = toPoints(fn, 'cost', cost as Points);
-    if (p.n !== n || p.d !== m) throw new ShapeError(`${fn}: 'cost' must have shape [${n}, ${m}], got [${p.n}, ${p.d}]`);
+    if (p.n !== n || p.d !== m)
+      throw new ShapeError(`${fn}: 'cost' must have shape [${n}, ${m}], got [${p.n}, ${p.d}]`);
     C = p.data;
   }
   for (let e = 0; e < C.length; e++) {

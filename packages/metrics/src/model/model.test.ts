@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expectNoLeak } from '@walkjump/testing';
 import { describe, expect, it } from 'vitest';
-import { generalizationScore, manifoldDistanceStats, memorizationTest, nearestNeighbourDistances, nll } from './model.ts';
+import {
+  generalizationScore,
+  manifoldDistanceStats,
+  memorizationTest,
+  nearestNeighbourDistances,
+  nll,
+} from './model.ts';
 
 describe('nll', () => {
   it('nats and bits/dim of a standard normal evaluated at its own draws', () => {
@@ -30,16 +36,34 @@ describe('nll', () => {
 });
 
 describe('memorization', () => {
-  const train = [[0, 0], [1, 0], [0, 1], [5, 5]];
+  const train = [
+    [0, 0],
+    [1, 0],
+    [0, 1],
+    [5, 5],
+  ];
   it('nearest and second-nearest distances', () => {
-    const nn = nearestNeighbourDistances([[0.1, 0], [4, 4]], train);
+    const nn = nearestNeighbourDistances(
+      [
+        [0.1, 0],
+        [4, 4],
+      ],
+      train,
+    );
     expect(nn.d1[0]).toBeCloseTo(0.1, 14);
     expect(nn.d2[0]).toBeCloseTo(0.9, 14);
     expect(Array.from(nn.index)).toEqual([0, 3]);
   });
 
   it('flags copies by d₁/d₂ < 1/3', () => {
-    const r = memorizationTest([[0.01, 0], [0.5, 0.5], [5, 5]], train);
+    const r = memorizationTest(
+      [
+        [0.01, 0],
+        [0.5, 0.5],
+        [5, 5],
+      ],
+      train,
+    );
     expect(Array.from(r.ratio.map((v) => (v < 1 / 3 ? 1 : 0)))).toEqual([1, 0, 1]);
     expect(r.memorizedFraction).toBeCloseTo(2 / 3, 14);
     expect(() => memorizationTest([[0, 0]], [[0, 0]])).toThrow(/'train' must have at least 2 point/);

@@ -99,7 +99,11 @@ export interface MemorizationResult extends NearestNeighbours {
  * the second nearest, d₁/d₂ < `threshold` (default 1/3; Yoon et al. 2023, "Diffusion probabilistic models generalize
  * when they fail to memorize"; Gu et al. 2023). `samples` [s, d], `train` [n ≥ 2, d]. float64 JavaScript arrays.
  */
-export function memorizationTest(samples: Points, train: Points, opts: { readonly threshold?: number } = {}): MemorizationResult {
+export function memorizationTest(
+  samples: Points,
+  train: Points,
+  opts: { readonly threshold?: number } = {},
+): MemorizationResult {
   const fn = 'memorizationTest';
   const threshold = opts.threshold ?? 1 / 3;
   assertPositive(fn, 'threshold', threshold);
@@ -117,7 +121,9 @@ export function memorizationTest(samples: Points, train: Points, opts: { readonl
 
 const median = (sorted: Float64Array): number => {
   const L = sorted.length;
-  return L % 2 === 1 ? (sorted[(L - 1) / 2] as number) : 0.5 * ((sorted[L / 2 - 1] as number) + (sorted[L / 2] as number));
+  return L % 2 === 1
+    ? (sorted[(L - 1) / 2] as number)
+    : 0.5 * ((sorted[L / 2 - 1] as number) + (sorted[L / 2] as number));
 };
 
 /** Result of {@link generalizationScore}. */
@@ -157,7 +163,8 @@ export function generalizationScore(logProbsA: Values, logProbsB: Values): Gener
       sxx += dx * dx;
       syy += dy * dy;
     }
-    if (!(sxx > 0) || !(syy > 0)) throw new ValueError(`${fn}: log-probabilities are constant; the correlation is undefined`);
+    if (!(sxx > 0) || !(syy > 0))
+      throw new ValueError(`${fn}: log-probabilities are constant; the correlation is undefined`);
     return sxy / Math.sqrt(sxx * syy);
   };
   const n = a.length;
