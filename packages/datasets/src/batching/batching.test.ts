@@ -17,7 +17,9 @@ describe('splitIndices', () => {
     expect(all).toEqual(Array.from({ length: 100 }, (_, i) => i));
     expect(splitIndices(key(1), 100, { valid: 0.1, test: 20 })).toEqual(s);
     expect(Array.from(splitIndices(key(2), 100, { valid: 0.1, test: 20 }).test)).not.toEqual(Array.from(s.test));
-    expect(() => splitIndices(key(1), 10, { valid: 0.5, test: 6 })).toThrow("splitIndices: 'valid' + 'test' (5 + 6) exceed n = 10");
+    expect(() => splitIndices(key(1), 10, { valid: 0.5, test: 6 })).toThrow(
+      "splitIndices: 'valid' + 'test' (5 + 6) exceed n = 10",
+    );
   });
 });
 
@@ -30,7 +32,9 @@ describe('batches', () => {
         const x = b.tensors.x.arraySync() as number[][];
         const y = Array.from(b.tensors.y.dataSync());
         expect(b.tensors.y.dtype).toBe('int32');
-        x.forEach((row, i) => expect(row).toEqual([3 * y[i]!, 3 * y[i]! + 1, 3 * y[i]! + 2]));
+        x.forEach((row, i) => {
+          expect(row).toEqual([3 * y[i]!, 3 * y[i]! + 1, 3 * y[i]! + 2]);
+        });
         seen[b.epoch]!.push(...y);
         expect(b.step).toBe(steps++);
         b.dispose();
@@ -63,9 +67,9 @@ describe('batches', () => {
     };
     expect(order(1, true)).toEqual(order(1, true));
     expect(order(1, false)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(() => batches(key(1), { x: data.x, y: { data: new Int32Array(3), shape: [3] } }, { batchSize: 2 }).next()).toThrow(
-      "batches: 'data.y' has 3 rows, expected 10 like 'data.x'",
-    );
+    expect(() =>
+      batches(key(1), { x: data.x, y: { data: new Int32Array(3), shape: [3] } }, { batchSize: 2 }).next(),
+    ).toThrow("batches: 'data.y' has 3 rows, expected 10 like 'data.x'");
   });
   it('tensorBatches gathers rows of a tensor without disposing it', async () => {
     const x = tf.tidy(() => tf.reshape(tf.range(0, 10), [10, 1]));
@@ -90,8 +94,12 @@ describe('conversion helpers', () => {
     const imgs = { data: new Float32Array(2 * 4 * 4), shape: [2, 4, 4] };
     expect(flatten(imgs).shape).toEqual([2, 16]);
     expect(toNHWC(flatten(imgs), { height: 4, width: 4 }).shape).toEqual([2, 4, 4, 1]);
-    expect(() => toNHWC(imgs, { height: 3, width: 4 })).toThrow("toNHWC: 'x' rows of shape [4, 4] cannot be reshaped to [3, 4, 1]");
-    expect(Array.from(scale({ data: Float32Array.from([0, 0.5, 1]), shape: [3] }, { to: [-1, 1] }).data)).toEqual([-1, 0, 1]);
+    expect(() => toNHWC(imgs, { height: 3, width: 4 })).toThrow(
+      "toNHWC: 'x' rows of shape [4, 4] cannot be reshaped to [3, 4, 1]",
+    );
+    expect(Array.from(scale({ data: Float32Array.from([0, 0.5, 1]), shape: [3] }, { to: [-1, 1] }).data)).toEqual([
+      -1, 0, 1,
+    ]);
     await expectNoLeak(() => {
       const t = tf.ones([2, 4, 4]);
       const f = flatten(t);

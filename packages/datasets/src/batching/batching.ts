@@ -11,9 +11,13 @@ export interface SplitIndices {
 
 const count = (fn: string, name: string, v: number, n: number): number => {
   if (!(Number.isFinite(v) && v >= 0)) throw new ValueError(`${fn}: '${name}' must be a non-negative number, got ${v}`);
-  return v < 1 ? Math.round(v * n) : Number.isInteger(v) ? v : (() => {
-    throw new ValueError(`${fn}: '${name}' must be a fraction in [0, 1) or an integer count, got ${v}`);
-  })();
+  return v < 1
+    ? Math.round(v * n)
+    : Number.isInteger(v)
+      ? v
+      : (() => {
+          throw new ValueError(`${fn}: '${name}' must be a fraction in [0, 1) or an integer count, got ${v}`);
+        })();
 };
 
 /**
@@ -33,7 +37,10 @@ export function splitIndices(key: Key, n: number, opts: { valid?: number; test?:
 const rowSize = (a: ArrayData): number => a.shape.slice(1).reduce((x, y) => x * y, 1);
 
 /** Copies rows `idx` of `a` (first axis) into a new array of the same type. */
-export function takeRows<T extends Float32Array | Int32Array | Uint8Array>(a: ArrayData<T>, idx: ArrayLike<number>): ArrayData<T> {
+export function takeRows<T extends Float32Array | Int32Array | Uint8Array>(
+  a: ArrayData<T>,
+  idx: ArrayLike<number>,
+): ArrayData<T> {
   const n = a.shape[0] ?? 0;
   const r = rowSize(a);
   const Ctor = a.data.constructor as new (len: number) => T;
@@ -81,7 +88,8 @@ function batchPlan(fn: string, key: Key, n: number, opts: BatchOptions) {
   return {
     epochs,
     perEpoch,
-    order: (epoch: number): Int32Array => (shuffle ? permutation(foldIn(key, epoch), n) : Int32Array.from({ length: n }, (_, i) => i)),
+    order: (epoch: number): Int32Array =>
+      shuffle ? permutation(foldIn(key, epoch), n) : Int32Array.from({ length: n }, (_, i) => i),
   };
 }
 
@@ -93,14 +101,20 @@ function batchPlan(fn: string, key: Key, n: number, opts: BatchOptions) {
  * `tf.dispose` its tensors) before or after pulling the next one. Float32 arrays become float32
  * tensors; Int32/Uint8 arrays become int32 tensors.
  */
-export function* batches<K extends string>(key: Key, data: Readonly<Record<K, ArrayData>>, opts: BatchOptions): Generator<Batch<K>, void, undefined> {
+export function* batches<K extends string>(
+  key: Key,
+  data: Readonly<Record<K, ArrayData>>,
+  opts: BatchOptions,
+): Generator<Batch<K>, void, undefined> {
   const names = Object.keys(data) as K[];
   if (names.length === 0) throw new ValueError(`batches: 'data' must hold at least one array`);
   const n = data[names[0]!].shape[0] ?? 0;
   for (const k of names) {
     const a = data[k];
-    if (a.shape[0] !== n) throw new ShapeError(`batches: 'data.${k}' has ${a.shape[0]} rows, expected ${n} like 'data.${names[0]}'`);
-    if (a.shape.reduce((x, y) => x * y, 1) !== a.data.length) throw new ShapeError(`batches: 'data.${k}' shape [${a.shape.join(', ')}] does not match ${a.data.length} values`);
+    if (a.shape[0] !== n)
+      throw new ShapeError(`batches: 'data.${k}' has ${a.shape[0]} rows, expected ${n} like 'data.${names[0]}'`);
+    if (a.shape.reduce((x, y) => x * y, 1) !== a.data.length)
+      throw new ShapeError(`batches: 'data.${k}' shape [${a.shape.join(', ')}] does not match ${a.data.length} values`);
   }
   const plan = batchPlan('batches', key, n, opts);
   let step = 0;
@@ -114,7 +128,11 @@ export function* batches<K extends string>(key: Key, data: Readonly<Record<K, Ar
         tensors[k] =
           rows.data instanceof Float32Array
             ? tf.tensor(rows.data, rows.shape as number[], 'float32')
-            : tf.tensor(rows.data instanceof Int32Array ? rows.data : Int32Array.from(rows.data), rows.shape as number[], 'int32');
+            : tf.tensor(
+                rows.data instanceof Int32Array ? rows.data : Int32Array.from(rows.data),
+                rows.shape as number[],
+                'int32',
+              );
       }
       yield { epoch, step: step++, tensors, dispose: () => tf.dispose(Object.values(tensors) as tf.Tensor[]) };
     }
@@ -154,8 +172,14 @@ export function flatten(x: tf.Tensor | ArrayData): tf.Tensor | ArrayData {
  * Arrays share data; for tensors the caller owns the new tensor.
  */
 export function toNHWC(x: tf.Tensor, opts: { height: number; width: number; channels?: number }): tf.Tensor;
-export function toNHWC<T extends Float32Array | Int32Array | Uint8Array>(x: ArrayData<T>, opts: { height: number; width: number; channels?: number }): ArrayData<T>;
-export function toNHWC(x: tf.Tensor | ArrayData, opts: { height: number; width: number; channels?: number }): tf.Tensor | ArrayData {
+export function toNHWC<T extends Float32Array | Int32Array | Uint8Array>(
+  x: ArrayData<T>,
+  opts: { height: number; width: number; channels?: number },
+): ArrayData<T>;
+export function toNHWC(
+  x: tf.Tensor | ArrayData,
+  opts: { height: number; width: number; channels?: number },
+): tf.Tensor | ArrayData {
   const c = opts.channels ?? 1;
   assertInteger('toNHWC', 'height', opts.height, 1);
   assertInteger('toNHWC', 'width', opts.width, 1);
@@ -164,7 +188,9 @@ export function toNHWC(x: tf.Tensor | ArrayData, opts: { height: number; width: 
   const n = shape[0] ?? 0;
   const per = shape.slice(1).reduce((a, b) => a * b, 1);
   if (per !== opts.height * opts.width * c) {
-    throw new ShapeError(`toNHWC: 'x' rows of shape [${shape.slice(1).join(', ')}] cannot be reshaped to [${opts.height}, ${opts.width}, ${c}]`);
+    throw new ShapeError(
+      `toNHWC: 'x' rows of shape [${shape.slice(1).join(', ')}] cannot be reshaped to [${opts.height}, ${opts.width}, ${c}]`,
+    );
   }
   const out = [n, opts.height, opts.width, c];
   return x instanceof tf.Tensor ? tf.reshape(x, out) : { data: x.data, shape: out };
@@ -175,12 +201,24 @@ export function toNHWC(x: tf.Tensor | ArrayData, opts: { height: number; width: 
  * y = to₀ + (x − from₀)(to₁ − to₀)/(from₁ − from₀). Arrays: a new Float32Array; tensors: a new
  * tensor the caller owns.
  */
-export function scale(x: tf.Tensor, opts: { from?: readonly [number, number]; to: readonly [number, number] }): tf.Tensor;
-export function scale(x: ArrayData<Float32Array>, opts: { from?: readonly [number, number]; to: readonly [number, number] }): ArrayData<Float32Array>;
-export function scale(x: tf.Tensor | ArrayData<Float32Array>, opts: { from?: readonly [number, number]; to: readonly [number, number] }): tf.Tensor | ArrayData<Float32Array> {
+export function scale(
+  x: tf.Tensor,
+  opts: { from?: readonly [number, number]; to: readonly [number, number] },
+): tf.Tensor;
+export function scale(
+  x: ArrayData<Float32Array>,
+  opts: { from?: readonly [number, number]; to: readonly [number, number] },
+): ArrayData<Float32Array>;
+export function scale(
+  x: tf.Tensor | ArrayData<Float32Array>,
+  opts: { from?: readonly [number, number]; to: readonly [number, number] },
+): tf.Tensor | ArrayData<Float32Array> {
   const [a, b] = opts.from ?? [0, 1];
   const [c, d] = opts.to;
-  if (![a, b, c, d].every(Number.isFinite) || a === b) throw new ValueError(`scale: 'from' must be a non-empty finite interval and 'to' finite, got [${a}, ${b}] → [${c}, ${d}]`);
+  if (![a, b, c, d].every(Number.isFinite) || a === b)
+    throw new ValueError(
+      `scale: 'from' must be a non-empty finite interval and 'to' finite, got [${a}, ${b}] → [${c}, ${d}]`,
+    );
   const m = (d - c) / (b - a);
   if (x instanceof tf.Tensor) return tf.tidy(() => tf.add(c, tf.mul(m, tf.sub(x, a))));
   const out = new Float32Array(x.data.length);

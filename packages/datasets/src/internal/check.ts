@@ -9,7 +9,8 @@ export function checkSampleArgs(fn: string, k: Key, n: number): void {
 
 /** Validates that `x` is a float `[n, d]` tensor. */
 export function checkPoints(fn: string, x: tf.Tensor, d: number, name = 'x'): void {
-  if (x.rank !== 2 || x.shape[1] !== d) throw new ShapeError(`${fn}: '${name}' must have shape [n, ${d}], got [${x.shape.join(', ')}]`);
+  if (x.rank !== 2 || x.shape[1] !== d)
+    throw new ShapeError(`${fn}: '${name}' must have shape [n, ${d}], got [${x.shape.join(', ')}]`);
   if (x.dtype !== 'float32') throw new ShapeError(`${fn}: '${name}' must be float32, got ${x.dtype}`);
 }
 
@@ -19,7 +20,8 @@ export function normalizeWeights(fn: string, w: readonly number[] | undefined, k
   if (w.length !== k) throw new ShapeError(`${fn}: 'weights' must have ${k} entries, got ${w.length}`);
   let s = 0;
   for (const v of w) {
-    if (!(Number.isFinite(v) && v > 0)) throw new ValueError(`${fn}: 'weights' must be positive finite numbers, got [${w.join(', ')}]`);
+    if (!(Number.isFinite(v) && v > 0))
+      throw new ValueError(`${fn}: 'weights' must be positive finite numbers, got [${w.join(', ')}]`);
     s += v;
   }
   return w.map((v) => v / s);

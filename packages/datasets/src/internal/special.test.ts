@@ -10,11 +10,14 @@ describe('special functions against SciPy (tooling/reference/datasets_special.py
   it('logBesselI matches log(ive(nu, x)) + x to 1e-12 relative', () => {
     for (const r of ref['logBesselI']!) {
       const got = logBesselI(r['nu']!, r['x']!);
-      expect(Math.abs(got - r['value']!), `nu=${r['nu']} x=${r['x']}`).toBeLessThan(1e-11 * Math.max(1, Math.abs(r['value']!)));
+      expect(Math.abs(got - r['value']!), `nu=${r['nu']} x=${r['x']}`).toBeLessThan(
+        1e-11 * Math.max(1, Math.abs(r['value']!)),
+      );
     }
   });
   it('erfc matches scipy.special.erfc', () => {
-    for (const r of ref['erfc']!) expect(Math.abs(erfc(r['x']!) - r['value']!)).toBeLessThan(1e-13 + 1e-12 * r['value']!);
+    for (const r of ref['erfc']!)
+      expect(Math.abs(erfc(r['x']!) - r['value']!)).toBeLessThan(1e-13 + 1e-12 * r['value']!);
   });
   it('logGamma matches factorials', () => {
     expect(logGamma(1)).toBeCloseTo(0, 13);

@@ -66,7 +66,9 @@ describe.skipIf(!HAVE)('download with cache and checksums (loopback HTTP server)
       expect(images.shape).toEqual([10000, 28, 28]);
       expect(labels!.shape).toEqual([10000]);
       expect(listing(dir).sort()).toEqual(['t10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']);
-      const md5 = createHash('md5').update(readFileSync(join(dir, 'mnist', 't10k-images-idx3-ubyte.gz'))).digest('hex');
+      const md5 = createHash('md5')
+        .update(readFileSync(join(dir, 'mnist', 't10k-images-idx3-ubyte.gz')))
+        .digest('hex');
       expect(md5).toBe(DATA_FILES.mnist.testImages.md5);
       expect(hits.length - before).toBe(2);
       await mnist({ dir, split: 'test', mirrors: [`${base}/good`], verify: true });
@@ -78,7 +80,9 @@ describe.skipIf(!HAVE)('download with cache and checksums (loopback HTTP server)
   it('rejects wrong bytes and leaves nothing in the cache', async () => {
     const dir = fresh();
     try {
-      const e = await readDataFile(DATA_FILES.mnist.testLabels, { dir, mirrors: [`${base}/bad`] }).catch((x: Error) => x);
+      const e = await readDataFile(DATA_FILES.mnist.testLabels, { dir, mirrors: [`${base}/bad`] }).catch(
+        (x: Error) => x,
+      );
       expect(isDataError(e)).toBe(true);
       const msg = (e as Error).message;
       expect(msg).toContain('mnist/t10k-labels-idx1-ubyte.gz: could not download a verified copy');
@@ -92,13 +96,16 @@ describe.skipIf(!HAVE)('download with cache and checksums (loopback HTTP server)
   it('rejects an interrupted body and a consistent-but-truncated body; nothing half-written', async () => {
     const dir = fresh();
     try {
-      const e = await readDataFile(DATA_FILES.mnist.testImages, { dir, mirrors: [`${base}/cut`, `${base}/short`, `${base}/404`] }).catch(
-        (x: Error) => x,
-      );
+      const e = await readDataFile(DATA_FILES.mnist.testImages, {
+        dir,
+        mirrors: [`${base}/cut`, `${base}/short`, `${base}/404`],
+      }).catch((x: Error) => x);
       expect(isDataError(e)).toBe(true);
       const msg = (e as Error).message;
       expect(msg).toContain(`${base}/cut/t10k-images-idx3-ubyte.gz: download failed or was interrupted`);
-      expect(msg).toContain(`${base}/short/t10k-images-idx3-ubyte.gz: bad content: size 824438 bytes, expected 1648877`);
+      expect(msg).toContain(
+        `${base}/short/t10k-images-idx3-ubyte.gz: bad content: size 824438 bytes, expected 1648877`,
+      );
       expect(msg).toContain(`${base}/404/t10k-images-idx3-ubyte.gz: HTTP 404`);
       expect(listing(dir)).toEqual([]);
     } finally {
@@ -108,7 +115,10 @@ describe.skipIf(!HAVE)('download with cache and checksums (loopback HTTP server)
   it('falls back to the next mirror after a bad one', async () => {
     const dir = fresh();
     try {
-      const { bytes, path } = await readDataFile(DATA_FILES.mnist.testLabels, { dir, mirrors: [`${base}/bad`, `${base}/good`] });
+      const { bytes, path } = await readDataFile(DATA_FILES.mnist.testLabels, {
+        dir,
+        mirrors: [`${base}/bad`, `${base}/good`],
+      });
       expect(bytes.length).toBe(4542);
       expect(path).toBe(join(dir, 'mnist', 't10k-labels-idx1-ubyte.gz'));
       expect(listing(dir)).toEqual(['t10k-labels-idx1-ubyte.gz']);
@@ -125,7 +135,9 @@ describe.skipIf(!HAVE)('download with cache and checksums (loopback HTTP server)
       bad[100]! ^= 1;
       writeFileSync(join(dir, 'mnist', 't10k-labels-idx1-ubyte.gz'), bad);
       const e = await readDataFile(DATA_FILES.mnist.testLabels, { dir, verify: true }).catch((x: Error) => x);
-      expect((e as Error).message).toMatch(/t10k-labels-idx1-ubyte\.gz: checksum mismatch: md5 [0-9a-f]{32}, expected ec29112d/);
+      expect((e as Error).message).toMatch(
+        /t10k-labels-idx1-ubyte\.gz: checksum mismatch: md5 [0-9a-f]{32}, expected ec29112d/,
+      );
       const e2 = await readDataFile(DATA_FILES.mnist.trainLabels, { dir, download: false }).catch((x: Error) => x);
       expect((e2 as Error).message).toMatch(/train-labels-idx1-ubyte\.gz: file not found \(downloads disabled/);
     } finally {
@@ -148,7 +160,10 @@ describe('data root resolution', () => {
       const { homedir } = await import('node:os');
       expect(await dataRoot()).toBe(join(homedir(), '.cache', 'walkjump'));
     } finally {
-      for (const [k, v] of [['WALKJUMP_DATA', saved.d], ['XDG_CACHE_HOME', saved.x]] as const) {
+      for (const [k, v] of [
+        ['WALKJUMP_DATA', saved.d],
+        ['XDG_CACHE_HOME', saved.x],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }

@@ -54,7 +54,8 @@ async function digest(alg: 'md5' | 'sha256', data: Uint8Array): Promise<string> 
 
 /** Checks size, md5 and sha256 of `data` against `file`; returns the problem, or null when it matches. */
 async function checksumProblem(file: DataFile, data: Uint8Array): Promise<string | null> {
-  if (file.bytes !== undefined && data.length !== file.bytes) return `size ${data.length} bytes, expected ${file.bytes}`;
+  if (file.bytes !== undefined && data.length !== file.bytes)
+    return `size ${data.length} bytes, expected ${file.bytes}`;
   const md5 = await digest('md5', data);
   if (md5 !== file.md5) return `md5 ${md5}, expected ${file.md5}`;
   if (file.sha256 !== undefined) {
@@ -77,7 +78,12 @@ const errText = (e: unknown): string => {
  * Node only (uses the global `fetch`, `node:crypto`, `node:fs`).
  * @throws DataError listing every URL tried and why it failed.
  */
-export async function downloadDataFile(file: DataFile, dest: string, urls: readonly string[], timeoutMs = 120_000): Promise<Uint8Array> {
+export async function downloadDataFile(
+  file: DataFile,
+  dest: string,
+  urls: readonly string[],
+  timeoutMs = 120_000,
+): Promise<Uint8Array> {
   const failures: string[] = [];
   for (const url of urls) {
     let data: Uint8Array;
@@ -113,7 +119,10 @@ export async function downloadDataFile(file: DataFile, dest: string, urls: reado
  * it there. Node only. Returns the raw bytes and the path read.
  * @throws DataError naming the file and the problem (missing, checksum mismatch, download failures).
  */
-export async function readDataFile(file: DataFile, loc: DataLocation = {}): Promise<{ path: string; bytes: Uint8Array }> {
+export async function readDataFile(
+  file: DataFile,
+  loc: DataLocation = {},
+): Promise<{ path: string; bytes: Uint8Array }> {
   const fs = await import('node:fs/promises');
   const nodePath = await import('node:path');
   const root = await dataRoot(loc.dir);
@@ -123,7 +132,8 @@ export async function readDataFile(file: DataFile, loc: DataLocation = {}): Prom
     const buf = await fs.readFile(full);
     bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (e) {
-    if ((e as { code?: string }).code !== 'ENOENT') throw new DataError(`${full}: cannot read (${errText(e)})`, { cause: e });
+    if ((e as { code?: string }).code !== 'ENOENT')
+      throw new DataError(`${full}: cannot read (${errText(e)})`, { cause: e });
   }
   if (bytes !== undefined) {
     if (loc.verify === true) {
@@ -133,7 +143,9 @@ export async function readDataFile(file: DataFile, loc: DataLocation = {}): Prom
     return { path: full, bytes };
   }
   if (loc.download === false) {
-    throw new DataError(`${full}: file not found (downloads disabled; pass 'dir', set WALKJUMP_DATA, or allow downloads)`);
+    throw new DataError(
+      `${full}: file not found (downloads disabled; pass 'dir', set WALKJUMP_DATA, or allow downloads)`,
+    );
   }
   const base = file.path.split('/').pop()!;
   const urls = loc.mirrors !== undefined ? loc.mirrors.map((m) => `${m.replace(/\/+$/, '')}/${base}`) : file.urls;

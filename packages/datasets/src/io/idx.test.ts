@@ -6,7 +6,9 @@ import { decodeIdx, isGzip, parseIdx } from './idx.ts';
 function idx(type: number, shape: number[], body: Uint8Array): Uint8Array {
   const head = new DataView(new ArrayBuffer(4 + 4 * shape.length));
   head.setUint32(0, (type << 8) | shape.length, false);
-  shape.forEach((s, i) => head.setUint32(4 + 4 * i, s, false));
+  shape.forEach((s, i) => {
+    head.setUint32(4 + 4 * i, s, false);
+  });
   const out = new Uint8Array(head.byteLength + body.length);
   out.set(new Uint8Array(head.buffer), 0);
   out.set(body, head.byteLength);
@@ -24,7 +26,14 @@ const catchErr = (f: () => unknown): Error => {
 
 describe('parseIdx', () => {
   it('reads a ubyte 3-D file', () => {
-    const a = parseIdx(idx(0x08, [2, 2, 3], Uint8Array.from({ length: 12 }, (_, i) => i)), 'x');
+    const a = parseIdx(
+      idx(
+        0x08,
+        [2, 2, 3],
+        Uint8Array.from({ length: 12 }, (_, i) => i),
+      ),
+      'x',
+    );
     expect(a.dtype).toBe('uint8');
     expect(a.shape).toEqual([2, 2, 3]);
     expect(Array.from(a.data)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
@@ -48,7 +57,9 @@ describe('parseIdx', () => {
   });
   it('rejects truncated headers and bodies and trailing bytes', () => {
     expect(catchErr(() => parseIdx(new Uint8Array([0, 0, 8]), 'a')).message).toMatch(/^a: not an IDX file/);
-    expect(catchErr(() => parseIdx(idx(0x08, [3, 4], new Uint8Array(0)).subarray(0, 9), 'b')).message).toMatch(/^b: truncated IDX header/);
+    expect(catchErr(() => parseIdx(idx(0x08, [3, 4], new Uint8Array(0)).subarray(0, 9), 'b')).message).toMatch(
+      /^b: truncated IDX header/,
+    );
     const e = catchErr(() => parseIdx(idx(0x08, [10, 28, 28], new Uint8Array(7839)), 'c.idx'));
     expect(isDataError(e)).toBe(true);
     expect(e.message).toBe('c.idx: truncated IDX body: 7839 bytes of data, expected 7840 for shape [10, 28, 28]');

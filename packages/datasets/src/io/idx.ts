@@ -35,7 +35,8 @@ export const isGzip = (bytes: Uint8Array): boolean => bytes.length >= 2 && bytes
  * @throws DataError naming `name` and what is wrong.
  */
 export function parseIdx(bytes: Uint8Array, name = '<bytes>'): IdxArray {
-  if (bytes.length < 4) throw new DataError(`${name}: not an IDX file: ${bytes.length} bytes is shorter than the 4-byte magic number`);
+  if (bytes.length < 4)
+    throw new DataError(`${name}: not an IDX file: ${bytes.length} bytes is shorter than the 4-byte magic number`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
   const type = TYPES[(magic >>> 8) & 0xff];
@@ -46,7 +47,8 @@ export function parseIdx(bytes: Uint8Array, name = '<bytes>'): IdxArray {
     );
   }
   const header = 4 + 4 * ndim;
-  if (bytes.length < header) throw new DataError(`${name}: truncated IDX header: ${bytes.length} bytes, need ${header} for ${ndim} dimensions`);
+  if (bytes.length < header)
+    throw new DataError(`${name}: truncated IDX header: ${bytes.length} bytes, need ${header} for ${ndim} dimensions`);
   const shape: number[] = [];
   let count = 1;
   for (let i = 0; i < ndim; i++) {

@@ -78,7 +78,14 @@ describe.skipIf(!HAVE)('protein dihedral angles on T²', () => {
 describe('torus embeddings', () => {
   it('R³ ring torus with radii (R, r) and R⁴ Clifford torus', async () => {
     await expectNoLeak(() => {
-      const a = tf.tensor([[0, 0], [Math.PI / 2, Math.PI], [-1, 0.5]], [3, 2]);
+      const a = tf.tensor(
+        [
+          [0, 0],
+          [Math.PI / 2, Math.PI],
+          [-1, 0.5],
+        ],
+        [3, 2],
+      );
       const e3 = torusEmbed3(a, { majorRadius: 3, minorRadius: 0.5 });
       const v = Array.from(e3.dataSync());
       expect(v[0]).toBeCloseTo(3.5, 5);
@@ -97,7 +104,17 @@ describe('torus embeddings', () => {
     });
     const bad = tf.zeros([3, 3]);
     try {
-      expect(isShapeError((() => { try { torusEmbed4(bad); } catch (e) { return e; } })())).toBe(true);
+      expect(
+        isShapeError(
+          (() => {
+            try {
+              torusEmbed4(bad);
+            } catch (e) {
+              return e;
+            }
+          })(),
+        ),
+      ).toBe(true);
       expect(() => torusEmbed3(bad)).toThrow(/torusEmbed3: 'angles' must have shape \[n, 2\], got \[3, 3\]/);
     } finally {
       bad.dispose();

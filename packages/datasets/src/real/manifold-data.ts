@@ -3,16 +3,45 @@ import { assertPositive, assertRank, DataError, ShapeError, ValueError } from '@
 import { type DataFile, type DataLocation, readDataFile } from '../io/files.ts';
 import type { ArrayData } from './arrays.ts';
 
-const RSS = 'https://raw.githubusercontent.com/oxcsml/riemannian-score-sde/b35b739464ca8264e418e400301f5f45cb7a16b3/data';
+const RSS =
+  'https://raw.githubusercontent.com/oxcsml/riemannian-score-sde/b35b739464ca8264e418e400301f5f45cb7a16b3/data';
 
 /** The four natural-disaster datasets of Mathieu & Nickel (2020). */
 export type EarthEvent = 'volcano' | 'earthquake' | 'flood' | 'fire';
 
 const EARTH: Record<EarthEvent, DataFile & { rows: number }> = {
-  volcano: { path: 'manifolds/earth/volerup.csv', bytes: 11295, md5: '84987f8fbc2ad1cbc1392126e9cd9f9a', sha256: 'f7bbaf32a412f5fe82350f48e0c55100be260803969c16557343f687fd0593fc', urls: [`${RSS}/volerup.csv`], rows: 827 },
-  earthquake: { path: 'manifolds/earth/quakes_all.csv', bytes: 96092, md5: 'ad751359a52e033ebbc6c805ea3beb5f', sha256: '3e5e1a10fb2faf1899106264289334037d039f00f5265d13dad388a93d8ff2f7', urls: [`${RSS}/quakes_all.csv`], rows: 6120 },
-  flood: { path: 'manifolds/earth/flood.csv', bytes: 84265, md5: '7971c38941c7c3f924e728e5ac3a0dae', sha256: 'ffb1e3182c3053afcdeceec4727c262a29da10255d20747c08144da5b0963486', urls: [`${RSS}/flood.csv`], rows: 4875 },
-  fire: { path: 'manifolds/earth/fire.csv', bytes: 178949, md5: 'bcb32e0c0b6db35097aead8947971941', sha256: 'c5c6c9490b1d8c58ba9eb78d9e2f82d1c1e62694ca5cff917c54600d3d83f459', urls: [`${RSS}/fire.csv`], rows: 12809 },
+  volcano: {
+    path: 'manifolds/earth/volerup.csv',
+    bytes: 11295,
+    md5: '84987f8fbc2ad1cbc1392126e9cd9f9a',
+    sha256: 'f7bbaf32a412f5fe82350f48e0c55100be260803969c16557343f687fd0593fc',
+    urls: [`${RSS}/volerup.csv`],
+    rows: 827,
+  },
+  earthquake: {
+    path: 'manifolds/earth/quakes_all.csv',
+    bytes: 96092,
+    md5: 'ad751359a52e033ebbc6c805ea3beb5f',
+    sha256: '3e5e1a10fb2faf1899106264289334037d039f00f5265d13dad388a93d8ff2f7',
+    urls: [`${RSS}/quakes_all.csv`],
+    rows: 6120,
+  },
+  flood: {
+    path: 'manifolds/earth/flood.csv',
+    bytes: 84265,
+    md5: '7971c38941c7c3f924e728e5ac3a0dae',
+    sha256: 'ffb1e3182c3053afcdeceec4727c262a29da10255d20747c08144da5b0963486',
+    urls: [`${RSS}/flood.csv`],
+    rows: 4875,
+  },
+  fire: {
+    path: 'manifolds/earth/fire.csv',
+    bytes: 178949,
+    md5: 'bcb32e0c0b6db35097aead8947971941',
+    sha256: 'c5c6c9490b1d8c58ba9eb78d9e2f82d1c1e62694ca5cff917c54600d3d83f459',
+    urls: [`${RSS}/fire.csv`],
+    rows: 12809,
+  },
 };
 
 /** Earth events: unit vectors on S² ⊂ R³ and the source latitude/longitude. */
@@ -76,7 +105,10 @@ export function latLonToUnit(latLon: ArrayData<Float32Array>): ArrayData<Float32
  */
 export async function earthEvents(event: EarthEvent, opts: DataLocation = {}): Promise<EarthEvents> {
   const f = EARTH[event];
-  if (f === undefined) throw new ValueError(`earthEvents: 'event' must be one of volcano, earthquake, flood, fire, got ${JSON.stringify(event)}`);
+  if (f === undefined)
+    throw new ValueError(
+      `earthEvents: 'event' must be one of volcano, earthquake, flood, fire, got ${JSON.stringify(event)}`,
+    );
   const { path, bytes } = await readDataFile(f, opts);
   const ll = parseLatLonCsv(new TextDecoder().decode(bytes), path);
   const n = ll.length / 2;
@@ -89,8 +121,20 @@ export async function earthEvents(event: EarthEvent, opts: DataLocation = {}): P
 export type ProteinSource = 'nine-mers' | 'top500';
 
 const PROTEIN: Record<ProteinSource, DataFile> = {
-  'nine-mers': { path: 'manifolds/protein/nine_mers_phi_psi.csv', bytes: 268544, md5: '4fbe40fa993171f4a94eca38c73427c4', sha256: '2709d652ae15ca0fc79bf0a10c26a24c64570d2c8a7f283fe20939cb88162d9e', urls: [] },
-  top500: { path: 'manifolds/protein/top500_phi_psi.csv', bytes: 2797842, md5: 'cedb621a8a1a57228ed4d99d9add4cc6', sha256: 'c63be5ba5d97f2cf75570e9db58f277dc7352b2667f7c9ceb94470ad61a7481f', urls: [] },
+  'nine-mers': {
+    path: 'manifolds/protein/nine_mers_phi_psi.csv',
+    bytes: 268544,
+    md5: '4fbe40fa993171f4a94eca38c73427c4',
+    sha256: '2709d652ae15ca0fc79bf0a10c26a24c64570d2c8a7f283fe20939cb88162d9e',
+    urls: [],
+  },
+  top500: {
+    path: 'manifolds/protein/top500_phi_psi.csv',
+    bytes: 2797842,
+    md5: 'cedb621a8a1a57228ed4d99d9add4cc6',
+    sha256: 'c63be5ba5d97f2cf75570e9db58f277dc7352b2667f7c9ceb94470ad61a7481f',
+    urls: [],
+  },
 };
 
 /** Options of {@link proteinAngles}. */
@@ -109,11 +153,16 @@ export interface ProteinOptions extends DataLocation {
  * Embed them with {@link torusEmbed3} / {@link torusEmbed4}. Node only; arrays owned by the caller.
  * @throws DataError naming the file and the bad line; ValueError for an unknown source/residue.
  */
-export async function proteinAngles(opts: ProteinOptions): Promise<{ angles: ArrayData<Float32Array>; residues: string[] }> {
+export async function proteinAngles(
+  opts: ProteinOptions,
+): Promise<{ angles: ArrayData<Float32Array>; residues: string[] }> {
   const f = PROTEIN[opts.source];
-  if (f === undefined) throw new ValueError(`proteinAngles: 'source' must be 'nine-mers' or 'top500', got ${JSON.stringify(opts.source)}`);
+  if (f === undefined)
+    throw new ValueError(`proteinAngles: 'source' must be 'nine-mers' or 'top500', got ${JSON.stringify(opts.source)}`);
   if (opts.residue !== undefined && !/^[A-Z]$/.test(opts.residue)) {
-    throw new ValueError(`proteinAngles: 'residue' must be a one-letter amino-acid code, got ${JSON.stringify(opts.residue)}`);
+    throw new ValueError(
+      `proteinAngles: 'residue' must be a one-letter amino-acid code, got ${JSON.stringify(opts.residue)}`,
+    );
   }
   const { path, bytes } = await readDataFile(f, opts);
   const lines = new TextDecoder().decode(bytes).split(/\r?\n/);
@@ -175,5 +224,6 @@ export function torusEmbed4(angles: tf.Tensor): tf.Tensor {
 
 function checkAngles(fn: string, angles: tf.Tensor): void {
   assertRank(fn, 'angles', angles, 2);
-  if (angles.shape[1] !== 2) throw new ShapeError(`${fn}: 'angles' must have shape [n, 2], got [${angles.shape.join(', ')}]`);
+  if (angles.shape[1] !== 2)
+    throw new ShapeError(`${fn}: 'angles' must have shape [n, 2], got [${angles.shape.join(', ')}]`);
 }

@@ -124,7 +124,9 @@ describe.skipIf(!HAVE)('corrupted files give a DataError naming the file and the
     const raw = gunzipSync(readFileSync(join(SHARED, 'mnist', 't10k-labels-idx1-ubyte.gz')));
     put('t10k-labels-idx1-ubyte.gz', raw.subarray(0, raw.length - 100));
     const e = await mnist({ dir: tmp, download: false, split: 'test' }).catch((x: Error) => x);
-    expect((e as Error).message).toMatch(/t10k-labels-idx1-ubyte\.gz: truncated IDX body: 9900 bytes of data, expected 10000/);
+    expect((e as Error).message).toMatch(
+      /t10k-labels-idx1-ubyte\.gz: truncated IDX body: 9900 bytes of data, expected 10000/,
+    );
   });
   it('labels out of range and checksum verification', async () => {
     const { gunzipSync } = await import('node:zlib');
@@ -135,6 +137,8 @@ describe.skipIf(!HAVE)('corrupted files give a DataError naming the file and the
     expect((e as Error).message).toMatch(/label 12 at index 17 is outside 0…9/);
     const e2 = await mnist({ dir: tmp, download: false, split: 'test', verify: true }).catch((x: Error) => x);
     expect(isDataError(e2)).toBe(true);
-    expect((e2 as Error).message).toMatch(/t10k-labels-idx1-ubyte\.gz: checksum mismatch: size 10008 bytes, expected 4542/);
+    expect((e2 as Error).message).toMatch(
+      /t10k-labels-idx1-ubyte\.gz: checksum mismatch: size 10008 bytes, expected 4542/,
+    );
   });
 });

@@ -36,7 +36,10 @@ export function productBernoulli(opts: { means: readonly number[] }): ProductBer
       checkPoints('productBernoulli.logProb', x, d);
       return tf.tidy(() => {
         const lp = tf.tensor(Float32Array.from(p, Math.log), [1, d]);
-        const lq = tf.tensor(Float32Array.from(p, (v) => Math.log1p(-v)), [1, d]);
+        const lq = tf.tensor(
+          Float32Array.from(p, (v) => Math.log1p(-v)),
+          [1, d],
+        );
         return tf.sum(tf.add(tf.mul(x, lp), tf.mul(tf.sub(1, x), lq)), 1);
       });
     },
@@ -83,16 +86,21 @@ export function ising(opts: { couplings: readonly (readonly number[])[]; fields?
   if (d === 0) throw new ShapeError(`${fn}: 'couplings' must not be empty`);
   const J = new Float64Array(d * d);
   opts.couplings.forEach((row, i) => {
-    if (row.length !== d) throw new ShapeError(`${fn}: 'couplings' must be ${d}×${d}, row ${i} has ${row.length} entries`);
+    if (row.length !== d)
+      throw new ShapeError(`${fn}: 'couplings' must be ${d}×${d}, row ${i} has ${row.length} entries`);
     row.forEach((v, j) => {
       if (!Number.isFinite(v)) throw new ValueError(`${fn}: 'couplings[${i}][${j}]' must be finite, got ${v}`);
       J[i * d + j] = v;
     });
   });
   for (let i = 0; i < d; i++) {
-    if (J[i * d + i] !== 0) throw new ValueError(`${fn}: 'couplings' must have a zero diagonal, got ${J[i * d + i]} at (${i}, ${i})`);
+    if (J[i * d + i] !== 0)
+      throw new ValueError(`${fn}: 'couplings' must have a zero diagonal, got ${J[i * d + i]} at (${i}, ${i})`);
     for (let j = 0; j < i; j++) {
-      if (J[i * d + j] !== J[j * d + i]) throw new ValueError(`${fn}: 'couplings' must be symmetric, got ${J[i * d + j]} and ${J[j * d + i]} at (${i}, ${j})`);
+      if (J[i * d + j] !== J[j * d + i])
+        throw new ValueError(
+          `${fn}: 'couplings' must be symmetric, got ${J[i * d + j]} and ${J[j * d + i]} at (${i}, ${j})`,
+        );
     }
   }
   const h = Float64Array.from(opts.fields ?? new Array<number>(d).fill(0));
@@ -143,7 +151,10 @@ export function ising(opts: { couplings: readonly (readonly number[])[]; fields?
       checkPoints(`${fn}.unnormalizedLogProb`, s, d, 's');
       return tf.tidy(() => {
         const Js = tf.matMul(s, tf.tensor(Float32Array.from(J), [d, d]));
-        return tf.add(tf.mul(0.5, tf.sum(tf.mul(Js, s), 1)), tf.squeeze(tf.matMul(s, tf.tensor(Float32Array.from(h), [d, 1])), [1]));
+        return tf.add(
+          tf.mul(0.5, tf.sum(tf.mul(Js, s), 1)),
+          tf.squeeze(tf.matMul(s, tf.tensor(Float32Array.from(h), [d, 1])), [1]),
+        );
       });
     },
     logProb(s) {
@@ -187,7 +198,13 @@ export function ising(opts: { couplings: readonly (readonly number[])[]; fields?
  * An Ising model on a `rows`×`cols` lattice with nearest-neighbour coupling `coupling` (J = β),
  * uniform field `field` (default 0) and optional periodic boundaries (default false).
  */
-export function isingGrid(opts: { rows: number; cols: number; coupling: number; field?: number; periodic?: boolean }): Ising {
+export function isingGrid(opts: {
+  rows: number;
+  cols: number;
+  coupling: number;
+  field?: number;
+  periodic?: boolean;
+}): Ising {
   const { rows, cols, coupling } = opts;
   if (!Number.isInteger(rows) || rows < 1 || !Number.isInteger(cols) || cols < 1) {
     throw new ValueError(`isingGrid: 'rows' and 'cols' must be integers >= 1, got ${rows} and ${cols}`);

@@ -12,7 +12,12 @@ import type { Distribution } from './types.ts';
  * Draws n von Mises angles VM(μ, κ) in (−π, π] by the rejection sampler of Best & Fisher (1979)
  * (uniform for κ = 0). Each round r draws its proposals from `foldIn(key, r)`. @internal
  */
-export function vonMisesAngles(key: Key, n: number, mu: number | Float64Array, kappa: number | Float64Array): Float64Array {
+export function vonMisesAngles(
+  key: Key,
+  n: number,
+  mu: number | Float64Array,
+  kappa: number | Float64Array,
+): Float64Array {
   const out = new Float64Array(n);
   const kap = (i: number): number => (typeof kappa === 'number' ? kappa : kappa[i]!);
   const loc = (i: number): number => (typeof mu === 'number' ? mu : mu[i]!);
@@ -61,8 +66,14 @@ export interface VonMises extends Distribution {
   cdf(theta: number): number;
 }
 
-const GL_X = [-0.9602898564975363, -0.7966664774136267, -0.5255324099163290, -0.1834346424956498, 0.1834346424956498, 0.5255324099163290, 0.7966664774136267, 0.9602898564975363];
-const GL_W = [0.1012285362903763, 0.2223810344533745, 0.3137066458778873, 0.3626837833783620, 0.3626837833783620, 0.3137066458778873, 0.2223810344533745, 0.1012285362903763];
+const GL_X = [
+  -0.9602898564975363, -0.7966664774136267, -0.525532409916329, -0.1834346424956498, 0.1834346424956498,
+  0.525532409916329, 0.7966664774136267, 0.9602898564975363,
+];
+const GL_W = [
+  0.1012285362903763, 0.2223810344533745, 0.3137066458778873, 0.362683783378362, 0.362683783378362, 0.3137066458778873,
+  0.2223810344533745, 0.1012285362903763,
+];
 
 /** ∫ₐᵇ f by composite 8-point Gauss–Legendre on `panels` panels. @internal */
 export function integrate(f: (x: number) => number, a: number, b: number, panels = 64): number {
@@ -138,7 +149,10 @@ export interface CircleVonMisesMixture extends Distribution {
  * A mixture of von Mises distributions on circles embedded in R² (Ross et al. 2023, App. B.1:
  * the motivating example and the von Mises mixture). See {@link vonMisesMixture2} for the preset.
  */
-export function circleVonMisesMixture(opts: { components: readonly CircleComponent[]; weights?: readonly number[] }): CircleVonMisesMixture {
+export function circleVonMisesMixture(opts: {
+  components: readonly CircleComponent[];
+  weights?: readonly number[];
+}): CircleVonMisesMixture {
   const fn = 'circleVonMisesMixture';
   const K = opts.components.length;
   if (K === 0) throw new ShapeError(`${fn}: 'components' must not be empty`);
@@ -148,8 +162,16 @@ export function circleVonMisesMixture(opts: { components: readonly CircleCompone
     const loc = c.loc ?? 0;
     assertPositive(fn, `components[${k}].radius`, radius);
     assertNonNegative(fn, `components[${k}].concentration`, c.concentration);
-    if (!Number.isFinite(loc) || !centre.every(Number.isFinite)) throw new ValueError(`${fn}: 'components[${k}]' must have a finite centre and loc`);
-    return { cx: centre[0], cy: centre[1], radius, loc, kappa: c.concentration, logNorm: Math.log(2 * Math.PI * radius) + logBesselI(0, c.concentration) };
+    if (!Number.isFinite(loc) || !centre.every(Number.isFinite))
+      throw new ValueError(`${fn}: 'components[${k}]' must have a finite centre and loc`);
+    return {
+      cx: centre[0],
+      cy: centre[1],
+      radius,
+      loc,
+      kappa: c.concentration,
+      logNorm: Math.log(2 * Math.PI * radius) + logBesselI(0, c.concentration),
+    };
   });
   const weights = normalizeWeights(fn, opts.weights, K);
   const self: CircleVonMisesMixture = {
@@ -188,7 +210,10 @@ export function circleVonMisesMixture(opts: { components: readonly CircleCompone
           const dy = tf.sub(py, c.cy);
           const dist = tf.sqrt(tf.add(tf.square(dx), tf.square(dy)));
           const on = tf.lessEqual(tf.abs(tf.sub(dist, c.radius)), 1e-3 * c.radius);
-          const lp = tf.add(Math.log(weights[k]!) - c.logNorm, tf.mul(c.kappa, tf.div(tf.add(tf.mul(dx, Math.cos(c.loc)), tf.mul(dy, Math.sin(c.loc))), dist)));
+          const lp = tf.add(
+            Math.log(weights[k]!) - c.logNorm,
+            tf.mul(c.kappa, tf.div(tf.add(tf.mul(dx, Math.cos(c.loc)), tf.mul(dy, Math.sin(c.loc))), dist)),
+          );
           return tf.where(on, lp, tf.fill(lp.shape, Number.NEGATIVE_INFINITY));
         });
         return logSumExpRows(tf.stack(terms, 1));
@@ -260,7 +285,10 @@ export function vonMisesFisher(opts: { mean: readonly number[]; concentration: n
   if (!(Math.abs(norm - 1) < 1e-6)) throw new ValueError(`${fn}: 'mean' must be a unit vector, got norm ${norm}`);
   const mu = Float64Array.from(opts.mean, (v) => v / norm);
   const logUnifArea = logGamma(d / 2) - Math.log(2) - (d / 2) * Math.log(Math.PI);
-  const logC = kappa === 0 ? logUnifArea : (d / 2 - 1) * Math.log(kappa) - (d / 2) * Math.log(2 * Math.PI) - logBesselI(d / 2 - 1, kappa);
+  const logC =
+    kappa === 0
+      ? logUnifArea
+      : (d / 2 - 1) * Math.log(kappa) - (d / 2) * Math.log(2 * Math.PI) - logBesselI(d / 2 - 1, kappa);
   // Householder: H = I − 2 v vᵀ/‖v‖², v = e_d − μ, maps e_d to μ.
   const v = Float64Array.from(mu, (m) => -m);
   v[d - 1]! += 1;
@@ -292,7 +320,9 @@ export function vonMisesFisher(opts: { mean: readonly number[]; concentration: n
     },
     logProb(x) {
       checkPoints(`${fn}.logProb`, x, d);
-      return tf.tidy(() => tf.add(logC, tf.mul(kappa, tf.squeeze(tf.matMul(x, tf.tensor(Float32Array.from(mu), [d, 1])), [1]))));
+      return tf.tidy(() =>
+        tf.add(logC, tf.mul(kappa, tf.squeeze(tf.matMul(x, tf.tensor(Float32Array.from(mu), [d, 1])), [1]))),
+      );
     },
   };
 }
@@ -315,7 +345,7 @@ function woodW(key: Key, n: number, d: number, kappa: number): Float64Array {
       let g1 = 0;
       let g2 = 0;
       for (let q = 0; q < dm1; q++) {
-        g1 += z[(2 * j) * dm1 + q]! ** 2;
+        g1 += z[2 * j * dm1 + q]! ** 2;
         g2 += z[(2 * j + 1) * dm1 + q]! ** 2;
       }
       const beta = g1 / (g1 + g2);
@@ -365,7 +395,11 @@ function logProjectedNormal3(mm: number, a: number): number {
  * 2023, App. B.1, manifold arithmetic: {@link projectedNormalPair}). The density on the sphere is
  * exact in closed form (the radial integral ∫ r² N(rx; μ, s²I) dr).
  */
-export function projectedNormalMixture(opts: { means: readonly (readonly number[])[]; stds?: number | readonly number[]; weights?: readonly number[] }): ProjectedNormalMixture {
+export function projectedNormalMixture(opts: {
+  means: readonly (readonly number[])[];
+  stds?: number | readonly number[];
+  weights?: readonly number[];
+}): ProjectedNormalMixture {
   const fn = 'projectedNormalMixture';
   const K = opts.means.length;
   if (K === 0) throw new ShapeError(`${fn}: 'means' must not be empty`);
@@ -376,7 +410,9 @@ export function projectedNormalMixture(opts: { means: readonly (readonly number[
   const s = opts.stds ?? 1;
   const stds = typeof s === 'number' ? Array.from({ length: K }, () => s) : [...s];
   if (stds.length !== K) throw new ShapeError(`${fn}: 'stds' must have ${K} entries, got ${stds.length}`);
-  stds.forEach((v, k) => assertPositive(fn, `stds[${k}]`, v));
+  stds.forEach((v, k) => {
+    assertPositive(fn, `stds[${k}]`, v);
+  });
   const weights = normalizeWeights(fn, opts.weights, K);
   const logDensity = (x: readonly [number, number, number]): number => {
     const terms = opts.means.map((m, k) => {
@@ -418,7 +454,13 @@ export function projectedNormalMixture(opts: { means: readonly (readonly number[
 
 /** The projected-normal pair of Ross et al. (2023), App. B.1: ½PN((1,0,0), I) + ½PN((−1,0,0), I). */
 export function projectedNormalPair(): ProjectedNormalMixture {
-  return projectedNormalMixture({ means: [[1, 0, 0], [-1, 0, 0]], stds: 1 });
+  return projectedNormalMixture({
+    means: [
+      [1, 0, 0],
+      [-1, 0, 0],
+    ],
+    stds: 1,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -469,7 +511,11 @@ export function sineLogNormalizer(k1: number, k2: number, lam: number): number {
  * (the marginal of φ is ∝ exp(κ₁cos(φ−μ₁)) I₀(b(φ))), then ψ | φ ~ VM(μ₂ + atan2(λ sin(φ−μ₁), κ₂), b(φ)).
  * Normalizer by the series of Singh et al. (2002).
  */
-export function sineBivariateVonMises(opts: { loc?: readonly [number, number]; concentration: readonly [number, number]; correlation?: number }): SineBivariateVonMises {
+export function sineBivariateVonMises(opts: {
+  loc?: readonly [number, number];
+  concentration: readonly [number, number];
+  correlation?: number;
+}): SineBivariateVonMises {
   const fn = 'sineBivariateVonMises';
   const [mu1, mu2] = opts.loc ?? [0, 0];
   const [k1, k2] = opts.concentration;
@@ -521,7 +567,10 @@ export function sineBivariateVonMises(opts: { loc?: readonly [number, number]; c
         const [p, q] = tf.unstack(angles, 1) as [tf.Tensor, tf.Tensor];
         const a = tf.sub(p, mu1);
         const b = tf.sub(q, mu2);
-        return tf.sub(tf.addN([tf.mul(k1, tf.cos(a)), tf.mul(k2, tf.cos(b)), tf.mul(lam, tf.mul(tf.sin(a), tf.sin(b)))]), logC);
+        return tf.sub(
+          tf.addN([tf.mul(k1, tf.cos(a)), tf.mul(k2, tf.cos(b)), tf.mul(lam, tf.mul(tf.sin(a), tf.sin(b)))]),
+          logC,
+        );
       });
     },
   };

@@ -20,10 +20,9 @@ import { gaussianMixture, twoGaussians } from './gaussian-mixture.ts';
 import { checkerboard, pinwheel, twoMoons } from './toys.ts';
 import type { Distribution } from './types.ts';
 
-const ref = JSON.parse(readFileSync(new URL('../../../../tooling/reference/datasets_special.json', import.meta.url), 'utf8')) as Record<
-  string,
-  Record<string, number>[]
->;
+const ref = JSON.parse(
+  readFileSync(new URL('../../../../tooling/reference/datasets_special.json', import.meta.url), 'utf8'),
+) as Record<string, Record<string, number>[]>;
 
 const draw = (d: Distribution, seed: number, n: number): Float32Array => {
   const t = d.sample(key(seed), n);
@@ -70,8 +69,25 @@ const z = (s: { mean: number; se: number }, want: number): number => Math.abs(s.
 describe('Gaussian mixtures: exact means and covariances', () => {
   it('full-covariance mixture in R²', async () => {
     const opts = {
-      means: [[0, 1], [2, -1], [-1, -2]],
-      covariances: [[[1, 0.3], [0.3, 0.5]], [[0.2, 0], [0, 0.8]], [[0.6, -0.2], [-0.2, 0.4]]],
+      means: [
+        [0, 1],
+        [2, -1],
+        [-1, -2],
+      ],
+      covariances: [
+        [
+          [1, 0.3],
+          [0.3, 0.5],
+        ],
+        [
+          [0.2, 0],
+          [0, 0.8],
+        ],
+        [
+          [0.6, -0.2],
+          [-0.2, 0.4],
+        ],
+      ],
       weights: [1, 2, 1],
     };
     const m = gaussianMixture(opts);
@@ -80,31 +96,71 @@ describe('Gaussian mixtures: exact means and covariances', () => {
     const mu = m.mean();
     const cov = m.covariance();
     const zs: number[] = [];
-    for (let j = 0; j < 2; j++) zs.push(z(mse(n, (i) => x[2 * i + j]!), mu[j]!));
+    for (let j = 0; j < 2; j++)
+      zs.push(
+        z(
+          mse(n, (i) => x[2 * i + j]!),
+          mu[j]!,
+        ),
+      );
     for (let a = 0; a < 2; a++) {
-      for (let b = 0; b <= a; b++) zs.push(z(mse(n, (i) => (x[2 * i + a]! - mu[a]!) * (x[2 * i + b]! - mu[b]!)), cov[2 * a + b]!));
+      for (let b = 0; b <= a; b++)
+        zs.push(
+          z(
+            mse(n, (i) => (x[2 * i + a]! - mu[a]!) * (x[2 * i + b]! - mu[b]!)),
+            cov[2 * a + b]!,
+          ),
+        );
     }
     console.log(`[datasets] GMM moment z-scores ${zs.map((v) => v.toFixed(2)).join(' ')}`);
     for (const v of zs) expect(v).toBeLessThan(4);
     // The wrong weights (equal) give a mean the sample rejects.
     const wrong = gaussianMixture({ ...opts, weights: [1, 1, 1] }).mean();
-    expect(z(mse(n, (i) => x[2 * i]!), wrong[0]!)).toBeGreaterThan(4);
+    expect(
+      z(
+        mse(n, (i) => x[2 * i]!),
+        wrong[0]!,
+      ),
+    ).toBeGreaterThan(4);
   });
   it('twoGaussians(d = 10, τ = 0.5): mean 0, covariance τ²I + 9·11ᵀ', () => {
     const m = twoGaussians({ d: 10, tau: 0.5 });
     const n = 20000;
     const x = draw(m, 12, n);
-    for (const j of [0, 4, 9]) expect(z(mse(n, (i) => x[10 * i + j]!), 0)).toBeLessThan(4);
-    expect(z(mse(n, (i) => x[10 * i]! ** 2), 9.25)).toBeLessThan(4);
-    expect(z(mse(n, (i) => x[10 * i]! * x[10 * i + 7]!), 9)).toBeLessThan(4);
-    expect(z(mse(n, (i) => (x[10 * i + 3]! - x[10 * i + 5]!) ** 2), 0.5)).toBeLessThan(4);
+    for (const j of [0, 4, 9])
+      expect(
+        z(
+          mse(n, (i) => x[10 * i + j]!),
+          0,
+        ),
+      ).toBeLessThan(4);
+    expect(
+      z(
+        mse(n, (i) => x[10 * i]! ** 2),
+        9.25,
+      ),
+    ).toBeLessThan(4);
+    expect(
+      z(
+        mse(n, (i) => x[10 * i]! * x[10 * i + 7]!),
+        9,
+      ),
+    ).toBeLessThan(4);
+    expect(
+      z(
+        mse(n, (i) => (x[10 * i + 3]! - x[10 * i + 5]!) ** 2),
+        0.5,
+      ),
+    ).toBeLessThan(4);
   });
 });
 
 describe('von Mises: KS on angles against the CDF by numerical integration', () => {
   it('the quadrature CDF matches SciPy', () => {
     for (const r of ref['vonMisesCdf']!) {
-      expect(Math.abs(vonMises({ loc: r['mu']!, concentration: r['kappa']! }).cdf(r['theta']!) - r['value']!)).toBeLessThan(1e-9);
+      expect(
+        Math.abs(vonMises({ loc: r['mu']!, concentration: r['kappa']! }).cdf(r['theta']!) - r['value']!),
+      ).toBeLessThan(1e-9);
     }
   });
   for (const kappa of [0.5, 2, 20]) {
@@ -143,10 +199,11 @@ describe('von Mises: KS on angles against the CDF by numerical integration', () 
     await expectNoLeak(() => {
       const k = 2000;
       const pts: number[] = [];
-      for (const c of [-2, 2]) for (let i = 0; i < k; i++) {
-        const t = -Math.PI + (2 * Math.PI * (i + 0.5)) / k;
-        pts.push(c + Math.cos(t), Math.sin(t));
-      }
+      for (const c of [-2, 2])
+        for (let i = 0; i < k; i++) {
+          const t = -Math.PI + (2 * Math.PI * (i + 0.5)) / k;
+          pts.push(c + Math.cos(t), Math.sin(t));
+        }
       pts.push(0, 0);
       const lp = tf.tidy(() => m.logProb(tf.tensor(pts, [2 * k + 1, 2])).dataSync());
       let total = 0;
@@ -160,9 +217,15 @@ describe('von Mises: KS on angles against the CDF by numerical integration', () 
 describe('von Mises–Fisher (Wood 1994): moments', () => {
   it('A_d(κ) matches SciPy', async () => {
     const { vmfMeanResultantLength } = await import('./directional.ts');
-    for (const r of ref['meanResultantLength']!) expect(vmfMeanResultantLength(r['d']!, r['kappa']!)).toBeCloseTo(r['value']!, 12);
+    for (const r of ref['meanResultantLength']!)
+      expect(vmfMeanResultantLength(r['d']!, r['kappa']!)).toBeCloseTo(r['value']!, 12);
   });
-  for (const [d, kappa] of [[3, 2], [3, 50], [10, 5], [10, 100]] as const) {
+  for (const [d, kappa] of [
+    [3, 2],
+    [3, 50],
+    [10, 5],
+    [10, 100],
+  ] as const) {
     it(`d = ${d}, κ = ${kappa}: E[μᵀx] = A_d(κ), E[(μᵀx)²] = 1 − (d−1)A_d(κ)/κ, orthogonal mean 0`, () => {
       const mean = Array.from({ length: d }, (_, j) => (j === 1 ? 0.6 : j === 2 ? -0.8 : 0));
       const v = vonMisesFisher({ mean, concentration: kappa });
@@ -182,10 +245,22 @@ describe('von Mises–Fisher (Wood 1994): moments', () => {
       expect(worstNorm).toBeLessThan(1e-6);
       const A = v.meanResultantLength;
       const m1 = mse(n, w);
-      console.log(`[datasets] vMF d=${d} κ=${kappa}: mean resultant ${m1.mean.toFixed(5)} ± ${m1.se.toFixed(5)}, A_d(κ) = ${A.toFixed(5)}`);
+      console.log(
+        `[datasets] vMF d=${d} κ=${kappa}: mean resultant ${m1.mean.toFixed(5)} ± ${m1.se.toFixed(5)}, A_d(κ) = ${A.toFixed(5)}`,
+      );
       expect(z(m1, A)).toBeLessThan(4);
-      expect(z(mse(n, (i) => w(i) ** 2), 1 - ((d - 1) * A) / kappa)).toBeLessThan(4);
-      expect(z(mse(n, (i) => x[d * i]!), 0)).toBeLessThan(4);
+      expect(
+        z(
+          mse(n, (i) => w(i) ** 2),
+          1 - ((d - 1) * A) / kappa,
+        ),
+      ).toBeLessThan(4);
+      expect(
+        z(
+          mse(n, (i) => x[d * i]!),
+          0,
+        ),
+      ).toBeLessThan(4);
       // A 10% larger concentration is rejected.
       expect(z(m1, vonMisesFisher({ mean, concentration: 1.1 * kappa }).meanResultantLength)).toBeGreaterThan(4);
       if (d === 3) {
@@ -207,9 +282,15 @@ describe('projected normal pair on S² (Ross et al. 2023, App. B.1)', () => {
   it('integrates to one over the sphere; tensor logProb equals float64 logDensity', async () => {
     expect(integrate(px1, -1, 1, 64)).toBeCloseTo(1, 10);
     await expectNoLeak(() => {
-      const pts = [[1, 0, 0], [0, 0.6, 0.8], [-0.48, 0.6, 0.64]] as [number, number, number][];
+      const pts = [
+        [1, 0, 0],
+        [0, 0.6, 0.8],
+        [-0.48, 0.6, 0.64],
+      ] as [number, number, number][];
       const lp = tf.tidy(() => pn.logProb(tf.tensor(pts)).dataSync());
-      pts.forEach((p, i) => expect(lp[i]).toBeCloseTo(pn.logDensity(p), 5));
+      pts.forEach((p, i) => {
+        expect(lp[i]).toBeCloseTo(pn.logDensity(p), 5);
+      });
     });
   });
   it('χ² of x₁ in 20 bands against the exact band probabilities', () => {
@@ -220,7 +301,9 @@ describe('projected normal pair on S² (Ross et al. 2023, App. B.1)', () => {
     for (let i = 0; i < n; i++) counts[Math.min(B - 1, Math.floor(((x[3 * i]! + 1) / 2) * B))]!++;
     const probs = Array.from({ length: B }, (_, b) => integrate(px1, -1 + (2 * b) / B, -1 + (2 * (b + 1)) / B, 4));
     const c = chi2(counts, probs, n);
-    console.log(`[datasets] projected normal χ² = ${c.toFixed(1)} (df ${B - 1}, critical ${chi2Crit(B - 1).toFixed(1)})`);
+    console.log(
+      `[datasets] projected normal χ² = ${c.toFixed(1)} (df ${B - 1}, critical ${chi2Crit(B - 1).toFixed(1)})`,
+    );
     expect(c).toBeLessThan(chi2Crit(B - 1));
     // A uniform law on S² (x₁ uniform) is rejected.
     expect(chi2(counts, new Array(B).fill(1 / B), n)).toBeGreaterThan(chi2Crit(B - 1));
@@ -234,7 +317,10 @@ describe('bivariate von Mises sine model on the torus', () => {
       expect(m.logNormalizer).toBeCloseTo(r['value']!, 9);
     }
   });
-  for (const [k1, k2, lam] of [[2, 3, 1], [1, 2, 4]] as const) {
+  for (const [k1, k2, lam] of [
+    [2, 3, 1],
+    [1, 2, 4],
+  ] as const) {
     it(`κ = (${k1}, ${k2}), λ = ${lam}: histogram χ² on a 12×12 grid`, () => {
       const loc = [0.5, -1] as const;
       const m = sineBivariateVonMises({ loc, concentration: [k1, k2], correlation: lam });
@@ -250,18 +336,32 @@ describe('bivariate von Mises sine model on the torus', () => {
         for (let j = 0; j < B; j++) {
           const lo1 = -Math.PI + i * w;
           const lo2 = -Math.PI + j * w;
-          probs.push(integrate((p) => integrate((q) => Math.exp(m.logDensity(p, q) - m.logNormalizer), lo2, lo2 + w, 2), lo1, lo1 + w, 2));
+          probs.push(
+            integrate(
+              (p) => integrate((q) => Math.exp(m.logDensity(p, q) - m.logNormalizer), lo2, lo2 + w, 2),
+              lo1,
+              lo1 + w,
+              2,
+            ),
+          );
         }
       }
       expect(probs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 8);
       const c = chi2(counts, probs, n);
-      console.log(`[datasets] sine model κ=(${k1},${k2}) λ=${lam}: χ² = ${c.toFixed(1)} (df 143, critical ${chi2Crit(143).toFixed(1)})`);
+      console.log(
+        `[datasets] sine model κ=(${k1},${k2}) λ=${lam}: χ² = ${c.toFixed(1)} (df 143, critical ${chi2Crit(143).toFixed(1)})`,
+      );
       expect(c).toBeLessThan(chi2Crit(143));
       const wrong = sineBivariateVonMises({ loc, concentration: [k1, k2], correlation: -lam });
       const wp = probs.map((_, idx) => {
         const lo1 = -Math.PI + Math.floor(idx / B) * w;
         const lo2 = -Math.PI + (idx % B) * w;
-        return integrate((p) => integrate((q) => Math.exp(wrong.logDensity(p, q) - wrong.logNormalizer), lo2, lo2 + w, 2), lo1, lo1 + w, 2);
+        return integrate(
+          (p) => integrate((q) => Math.exp(wrong.logDensity(p, q) - wrong.logNormalizer), lo2, lo2 + w, 2),
+          lo1,
+          lo1 + w,
+          2,
+        );
       });
       expect(chi2(counts, wp, n)).toBeGreaterThan(chi2Crit(143));
     });
@@ -275,11 +375,13 @@ describe('checkerboard: histogram χ² against the exact density', () => {
     const x = draw(cb, 70, n);
     const B = 16;
     const counts = new Array<number>(B * B).fill(0);
-    for (let i = 0; i < n; i++) counts[Math.floor((x[2 * i]! + 4) / 0.5) * B + Math.floor((x[2 * i + 1]! + 4) / 0.5)]!++;
+    for (let i = 0; i < n; i++)
+      counts[Math.floor((x[2 * i]! + 4) / 0.5) * B + Math.floor((x[2 * i + 1]! + 4) / 0.5)]!++;
     const lp = await expectNoLeak(() =>
       tf.tidy(() => {
         const centres: number[] = [];
-        for (let i = 0; i < B; i++) for (let j = 0; j < B; j++) centres.push(-4 + 0.5 * (i + 0.5), -4 + 0.5 * (j + 0.5));
+        for (let i = 0; i < B; i++)
+          for (let j = 0; j < B; j++) centres.push(-4 + 0.5 * (i + 0.5), -4 + 0.5 * (j + 0.5));
         return cb.logProb(tf.tensor(centres, [B * B, 2])).dataSync();
       }),
     );
@@ -288,7 +390,11 @@ describe('checkerboard: histogram χ² against the exact density', () => {
     const black = probs.map((p, i) => [p, counts[i]!] as const).filter(([p]) => p > 0);
     expect(black.length).toBe(128);
     expect(probs.map((p, i) => (p === 0 ? counts[i]! : 0)).reduce((s, c) => s + c, 0)).toBe(0);
-    const c = chi2(black.map(([, k]) => k), black.map(([p]) => p), n);
+    const c = chi2(
+      black.map(([, k]) => k),
+      black.map(([p]) => p),
+      n,
+    );
     console.log(`[datasets] checkerboard χ² = ${c.toFixed(1)} (df 127, critical ${chi2Crit(127).toFixed(1)})`);
     expect(c).toBeLessThan(chi2Crit(127));
   });
@@ -300,7 +406,14 @@ describe('binary targets', () => {
     const pb = productBernoulli({ means: p });
     const n = 20000;
     const x = draw(pb, 80, n);
-    p.forEach((pi, j) => expect(z(mse(n, (i) => x[4 * i + j]!), pi)).toBeLessThan(4));
+    p.forEach((pi, j) => {
+      expect(
+        z(
+          mse(n, (i) => x[4 * i + j]!),
+          pi,
+        ),
+      ).toBeLessThan(4);
+    });
     await expectNoLeak(() => {
       const lp = tf.tidy(() => pb.logProb(tf.tensor([[1, 0, 1, 1]])).dataSync());
       expect(lp[0]).toBeCloseTo(Math.log(0.1 * 0.5 * 0.9 * 0.3), 5);
@@ -308,10 +421,26 @@ describe('binary targets', () => {
   });
   it('Ising: logZ in closed form (d = 2 and J = 0), probabilities sum to 1', async () => {
     const [J, h] = [0.7, 0.3];
-    const two = ising({ couplings: [[0, J], [J, 0]], fields: [h, h] });
+    const two = ising({
+      couplings: [
+        [0, J],
+        [J, 0],
+      ],
+      fields: [h, h],
+    });
     expect(two.exact().logZ).toBeCloseTo(Math.log(2 * Math.exp(J) * Math.cosh(2 * h) + 2 * Math.exp(-J)), 12);
-    const free = ising({ couplings: [[0, 0, 0], [0, 0, 0], [0, 0, 0]], fields: [0.1, -0.4, 1] });
-    expect(free.exact().logZ).toBeCloseTo([0.1, -0.4, 1].reduce((s, v) => s + Math.log(2 * Math.cosh(v)), 0), 12);
+    const free = ising({
+      couplings: [
+        [0, 0, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+      ],
+      fields: [0.1, -0.4, 1],
+    });
+    expect(free.exact().logZ).toBeCloseTo(
+      [0.1, -0.4, 1].reduce((s, v) => s + Math.log(2 * Math.cosh(v)), 0),
+      12,
+    );
     expect(Array.from(free.exact().marginals)).toEqual([0.1, -0.4, 1].map(Math.tanh).map((v) => expect.closeTo(v, 12)));
     await expectNoLeak(() => {
       const all: number[] = [];
@@ -325,12 +454,32 @@ describe('binary targets', () => {
     const ex = m.exact();
     const n = 20000;
     const x = draw(m, 81, n);
-    for (const j of [0, 4, 8]) expect(z(mse(n, (i) => x[9 * i + j]!), ex.marginals[j]!)).toBeLessThan(4);
-    for (const [a, b] of [[0, 1], [0, 8], [3, 4]] as const) {
-      expect(z(mse(n, (i) => x[9 * i + a]! * x[9 * i + b]!), ex.correlations[9 * a + b]!)).toBeLessThan(4);
+    for (const j of [0, 4, 8])
+      expect(
+        z(
+          mse(n, (i) => x[9 * i + j]!),
+          ex.marginals[j]!,
+        ),
+      ).toBeLessThan(4);
+    for (const [a, b] of [
+      [0, 1],
+      [0, 8],
+      [3, 4],
+    ] as const) {
+      expect(
+        z(
+          mse(n, (i) => x[9 * i + a]! * x[9 * i + b]!),
+          ex.correlations[9 * a + b]!,
+        ),
+      ).toBeLessThan(4);
     }
     // ... and differ from an uncoupled model's correlations.
-    expect(z(mse(n, (i) => x[9 * i]! * x[9 * i + 1]!), Math.tanh(0.1) ** 2)).toBeGreaterThan(4);
+    expect(
+      z(
+        mse(n, (i) => x[9 * i]! * x[9 * i + 1]!),
+        Math.tanh(0.1) ** 2,
+      ),
+    ).toBeGreaterThan(4);
   });
 });
 
@@ -338,10 +487,30 @@ describe('2-D toys: known moments', () => {
   it('two moons: mean (½, ¼); pinwheel: mean 0 by symmetry', () => {
     const n = 20000;
     const x = draw(twoMoons({ noise: 0.1 }), 90, n);
-    expect(z(mse(n, (i) => x[2 * i]!), 0.5)).toBeLessThan(4);
-    expect(z(mse(n, (i) => x[2 * i + 1]!), 0.25)).toBeLessThan(4);
+    expect(
+      z(
+        mse(n, (i) => x[2 * i]!),
+        0.5,
+      ),
+    ).toBeLessThan(4);
+    expect(
+      z(
+        mse(n, (i) => x[2 * i + 1]!),
+        0.25,
+      ),
+    ).toBeLessThan(4);
     const y = draw(pinwheel(), 91, n);
-    expect(z(mse(n, (i) => y[2 * i]!), 0)).toBeLessThan(4);
-    expect(z(mse(n, (i) => y[2 * i + 1]!), 0)).toBeLessThan(4);
+    expect(
+      z(
+        mse(n, (i) => y[2 * i]!),
+        0,
+      ),
+    ).toBeLessThan(4);
+    expect(
+      z(
+        mse(n, (i) => y[2 * i + 1]!),
+        0,
+      ),
+    ).toBeLessThan(4);
   });
 });

@@ -4,15 +4,38 @@ import { expectNoLeak } from '@walkjump/testing';
 import { describe, expect, it } from 'vitest';
 import { gaussianMixture, grid25, ring8, twoGaussians } from './gaussian-mixture.ts';
 
-const logN1 = (x: number, m: number, s: number): number => -0.5 * ((x - m) / s) ** 2 - Math.log(s) - 0.5 * Math.log(2 * Math.PI);
+const logN1 = (x: number, m: number, s: number): number =>
+  -0.5 * ((x - m) / s) ** 2 - Math.log(s) - 0.5 * Math.log(2 * Math.PI);
 
 describe('gaussianMixture', () => {
   const full = gaussianMixture({
-    means: [[0, 1], [2, -1], [-1, -2]],
-    covariances: [[[1, 0.3], [0.3, 0.5]], [[0.2, 0], [0, 0.8]], [[0.6, -0.2], [-0.2, 0.4]]],
+    means: [
+      [0, 1],
+      [2, -1],
+      [-1, -2],
+    ],
+    covariances: [
+      [
+        [1, 0.3],
+        [0.3, 0.5],
+      ],
+      [
+        [0.2, 0],
+        [0, 0.8],
+      ],
+      [
+        [0.6, -0.2],
+        [-0.2, 0.4],
+      ],
+    ],
     weights: [1, 2, 1],
   });
-  const pts = [[0.1, 0.2], [1.5, -0.5], [-3, 2], [0, 0]];
+  const pts = [
+    [0.1, 0.2],
+    [1.5, -0.5],
+    [-3, 2],
+    [0, 0],
+  ];
 
   it('logProb matches the closed form (1-D check and a 2-D full-covariance check in float64)', async () => {
     await expectNoLeak(() => {
@@ -35,7 +58,7 @@ describe('gaussianMixture', () => {
           const dx = a! - mx!;
           const dy = b! - my!;
           const q = (s22! * dx * dx - 2 * s12! * dx * dy + s11! * dy * dy) / det;
-          return w! * Math.exp(-0.5 * q) / (2 * Math.PI * Math.sqrt(det));
+          return (w! * Math.exp(-0.5 * q)) / (2 * Math.PI * Math.sqrt(det));
         });
         expect(lp2[i]).toBeCloseTo(Math.log(comps.reduce((s, v) => s + v, 0)), 4);
       });
@@ -61,7 +84,10 @@ describe('gaussianMixture', () => {
   it('posteriorWeights sum to one and pick the nearest mode', async () => {
     await expectNoLeak(() => {
       const m = ring8();
-      const x = tf.tensor([[2, 0], [0, -2]]);
+      const x = tf.tensor([
+        [2, 0],
+        [0, -2],
+      ]);
       const r = m.posteriorWeights(x);
       expect(r.shape).toEqual([2, 8]);
       const v = r.arraySync() as number[][];
@@ -83,7 +109,8 @@ describe('gaussianMixture', () => {
         let s = 0;
         const h = 1e-3;
         for (let x = -12; x <= 14; x += h) {
-          s += h * (0.3 * Math.exp(logN1(x, -1, 0.5)) + 0.7 * Math.exp(logN1(x, 2, 1.5))) * Math.exp(logN1(yv, x, sigma));
+          s +=
+            h * (0.3 * Math.exp(logN1(x, -1, 0.5)) + 0.7 * Math.exp(logN1(x, 2, 1.5))) * Math.exp(logN1(yv, x, sigma));
         }
         expect(lp[i]).toBeCloseTo(Math.log(s), 4);
       });
@@ -122,7 +149,10 @@ describe('gaussianMixture', () => {
     expect(g.means.length).toBe(25);
     expect(g.means[0]).toEqual([-4, -4]);
     const t = twoGaussians({ d: 3, tau: 0.5 });
-    expect(t.means).toEqual([[-3, -3, -3], [3, 3, 3]]);
+    expect(t.means).toEqual([
+      [-3, -3, -3],
+      [3, 3, 3],
+    ]);
     expect(t.stds).toEqual([0.5, 0.5]);
     expect(Array.from(t.covariance())).toEqual([9.25, 9, 9, 9, 9.25, 9, 9, 9, 9.25]);
   });
@@ -137,8 +167,20 @@ describe('gaussianMixture', () => {
       return undefined;
     };
     expect(isShapeError(err(() => gaussianMixture({ means: [[0, 0], [1]] })))).toBe(true);
-    expect(() => gaussianMixture({ means: [[0]], stds: [-1] })).toThrow("gaussianMixture: 'stds[0]' must be a positive number, got -1");
-    expect(() => gaussianMixture({ means: [[0, 0]], covariances: [[[1, 2], [2, 1]]] })).toThrow(/positive definite/);
+    expect(() => gaussianMixture({ means: [[0]], stds: [-1] })).toThrow(
+      "gaussianMixture: 'stds[0]' must be a positive number, got -1",
+    );
+    expect(() =>
+      gaussianMixture({
+        means: [[0, 0]],
+        covariances: [
+          [
+            [1, 2],
+            [2, 1],
+          ],
+        ],
+      }),
+    ).toThrow(/positive definite/);
     expect(isValueError(err(() => gaussianMixture({ means: [[0]], weights: [0] })))).toBe(true);
     expect(() => ring8().noisy(0)).toThrow(/'sigma' must be a positive number/);
     const bad = tf.zeros([2, 3]);

@@ -251,9 +251,11 @@ export function gaussianMixture(opts: GaussianMixtureOptions): GaussianMixture {
   }
   let comps: Component[];
   if (opts.covariances !== undefined) {
-    if (opts.covariances.length !== K) throw new ShapeError(`${fn}: 'covariances' must hold ${K} matrices, got ${opts.covariances.length}`);
+    if (opts.covariances.length !== K)
+      throw new ShapeError(`${fn}: 'covariances' must hold ${K} matrices, got ${opts.covariances.length}`);
     comps = opts.covariances.map((c, k) => {
-      if (c.length !== d || c.some((row) => row.length !== d)) throw new ShapeError(`${fn}: 'covariances[${k}]' must be ${d}×${d}`);
+      if (c.length !== d || c.some((row) => row.length !== d))
+        throw new ShapeError(`${fn}: 'covariances[${k}]' must be ${d}×${d}`);
       return fullComponent(fn, means[k]!, Float64Array.from(c.flat()), d, k);
     });
   } else {
@@ -262,7 +264,14 @@ export function gaussianMixture(opts: GaussianMixtureOptions): GaussianMixture {
     if (stds.length !== K) throw new ShapeError(`${fn}: 'stds' must have ${K} entries, got ${stds.length}`);
     comps = stds.map((sd, k) => {
       assertPositive(fn, `stds[${k}]`, sd);
-      return { mean: means[k]!, variance: sd * sd, cov: null, chol: null, precision: null, logDet: 2 * d * Math.log(sd) };
+      return {
+        mean: means[k]!,
+        variance: sd * sd,
+        cov: null,
+        chol: null,
+        precision: null,
+        logDet: 2 * d * Math.log(sd),
+      };
     });
   }
   return build(fn, comps, weights, d);
@@ -278,7 +287,10 @@ export function ring8(opts: { radius?: number; std?: number } = {}): GaussianMix
   const std = opts.std ?? 0.1;
   assertPositive('ring8', 'radius', radius);
   assertPositive('ring8', 'std', std);
-  const means = Array.from({ length: 8 }, (_, k) => [radius * Math.cos((2 * Math.PI * k) / 8), radius * Math.sin((2 * Math.PI * k) / 8)]);
+  const means = Array.from({ length: 8 }, (_, k) => [
+    radius * Math.cos((2 * Math.PI * k) / 8),
+    radius * Math.sin((2 * Math.PI * k) / 8),
+  ]);
   return gaussianMixture({ means, stds: std });
 }
 
@@ -303,7 +315,8 @@ export function grid25(opts: { spacing?: number; std?: number } = {}): GaussianM
 export function twoGaussians(opts: { d: number; tau?: number }): GaussianMixture {
   const { d } = opts;
   const tau = opts.tau ?? 1;
-  if (!Number.isInteger(d) || d < 1) throw new ValueError(`twoGaussians: 'd' must be an integer >= 1, got ${String(d)}`);
+  if (!Number.isInteger(d) || d < 1)
+    throw new ValueError(`twoGaussians: 'd' must be an integer >= 1, got ${String(d)}`);
   assertPositive('twoGaussians', 'tau', tau);
   return gaussianMixture({ means: [new Array<number>(d).fill(-3), new Array<number>(d).fill(3)], stds: tau });
 }

@@ -54,17 +54,32 @@ describe('sampler contract: shapes, same key same draws, different keys differ, 
   }
   it('rejects a bad key and a bad n', () => {
     expect(() => twoMoons().sample([1, 2, 3] as never, 3)).toThrow(/twoMoons\.sample: 'key' must be a Key/);
-    expect(() => vonMises({ concentration: 1 }).sample(key(1), 2.5)).toThrow("vonMises.sample: 'n' must be an integer >= 0, got 2.5");
+    expect(() => vonMises({ concentration: 1 }).sample(key(1), 2.5)).toThrow(
+      "vonMises.sample: 'n' must be an integer >= 0, got 2.5",
+    );
   });
 });
 
 describe('validation of options', () => {
   it('names the function and argument', () => {
-    expect(() => vonMises({ concentration: -1 })).toThrow("vonMises: 'concentration' must be a non-negative number, got -1");
+    expect(() => vonMises({ concentration: -1 })).toThrow(
+      "vonMises: 'concentration' must be a non-negative number, got -1",
+    );
     expect(() => vonMisesFisher({ mean: [1, 1], concentration: 1 })).toThrow(/'mean' must be a unit vector/);
-    expect(() => circleVonMisesMixture({ components: [{ radius: 0, concentration: 1 }] })).toThrow(/'components\[0\]\.radius' must be a positive number/);
-    expect(() => productBernoulli({ means: [0.5, 1] })).toThrow("productBernoulli: 'means[1]' must be in (0, 1), got 1");
-    expect(() => ising({ couplings: [[0, 1], [0.5, 0]] })).toThrow(/must be symmetric/);
+    expect(() => circleVonMisesMixture({ components: [{ radius: 0, concentration: 1 }] })).toThrow(
+      /'components\[0\]\.radius' must be a positive number/,
+    );
+    expect(() => productBernoulli({ means: [0.5, 1] })).toThrow(
+      "productBernoulli: 'means[1]' must be in (0, 1), got 1",
+    );
+    expect(() =>
+      ising({
+        couplings: [
+          [0, 1],
+          [0.5, 0],
+        ],
+      }),
+    ).toThrow(/must be symmetric/);
     expect(() => ising({ couplings: [[1]] })).toThrow(/zero diagonal/);
     const big = isingGrid({ rows: 5, cols: 4, coupling: 0.1 });
     let e: unknown;

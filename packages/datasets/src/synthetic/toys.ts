@@ -68,7 +68,9 @@ export function swissRoll(opts: { noise?: number; scale?: number } = {}): Distri
  * x = 2·(f₁cos a + f₂sin a, −f₁sin a + f₂cos a)… in FFJORD's row-vector convention. Sampling only.
  * `sample` → `[n, 2]`, caller owns it.
  */
-export function pinwheel(opts: { arms?: number; radialStd?: number; tangentialStd?: number; rate?: number } = {}): Distribution {
+export function pinwheel(
+  opts: { arms?: number; radialStd?: number; tangentialStd?: number; rate?: number } = {},
+): Distribution {
   const arms = opts.arms ?? 5;
   const rs = opts.radialStd ?? 0.3;
   const ts = opts.tangentialStd ?? 0.1;
