@@ -108,20 +108,34 @@ export function autocovariance(x: Float64Array): Float64Array {
   return out;
 }
 
-/** Average ranks (1-based; ties get their mean rank), as `scipy.stats.rankdata(method='average')`. */
+/**
+ * Average ranks (1-based; ties get their mean rank), as `scipy.stats.rankdata(method='average')`: a native numeric
+ * sort of a copy, then each value's rank from its lower and upper bounds in the sorted copy.
+ */
 export function averageRanks(v: Float64Array): Float64Array {
   const n = v.length;
-  const idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  idx.sort((a, b) => (v[a] as number) - (v[b] as number));
+  const sorted = Float64Array.from(v).sort();
   const r = new Float64Array(n);
-  let i = 0;
-  while (i < n) {
-    let j = i;
-    while (j + 1 < n && v[idx[j + 1] as number] === v[idx[i] as number]) j++;
-    const avg = (i + j) / 2 + 1;
-    for (let q = i; q <= j; q++) r[idx[q] as number] = avg;
-    i = j + 1;
+  for (let i = 0; i < n; i++) {
+    const x = v[i] as number;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as number) < x) lo = mid + 1;
+      else hi = mid;
+    }
+    let up = lo;
+    if (up + 1 < n && sorted[up + 1] === x) {
+      let h2 = n;
+      while (up < h2) {
+        const mid = (up + h2) >>> 1;
+        if ((sorted[mid] as number) <= x) up = mid + 1;
+        else h2 = mid;
+      }
+      up -= 1;
+    }
+    r[i] = (lo + up) / 2 + 1;
   }
   return r;
 }

@@ -208,19 +208,25 @@ export function featureStats(features: Points): FeatureStats {
   const mean = new Float64Array(k);
   for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) mean[j] = (mean[j] as number) + (data[i * k + j] as number);
   for (let j = 0; j < k; j++) mean[j] = (mean[j] as number) / n;
-  const cov = new Float64Array(k * k);
-  const row = new Float64Array(k);
+  // Centred columns, contiguous, so each covariance entry is a dot product accumulated in a register.
+  const cols = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < k; j++) row[j] = (data[i * k + j] as number) - (mean[j] as number);
-    for (let j = 0; j < k; j++) {
-      const rj = row[j] as number;
-      const off = j * k;
-      for (let l = j; l < k; l++) cov[off + l] = (cov[off + l] as number) + rj * (row[l] as number);
-    }
+    for (let j = 0; j < k; j++) cols[j * n + i] = (data[i * k + j] as number) - (mean[j] as number);
   }
+  const cov = new Float64Array(k * k);
   for (let j = 0; j < k; j++) {
+    const cj = cols.subarray(j * n, (j + 1) * n);
     for (let l = j; l < k; l++) {
-      const v = (cov[j * k + l] as number) / (n - 1);
+      const cl = cols.subarray(l * n, (l + 1) * n);
+      let s0 = 0;
+      let s1 = 0;
+      let i = 0;
+      for (; i + 1 < n; i += 2) {
+        s0 += (cj[i] as number) * (cl[i] as number);
+        s1 += (cj[i + 1] as number) * (cl[i + 1] as number);
+      }
+      if (i < n) s0 += (cj[i] as number) * (cl[i] as number);
+      const v = (s0 + s1) / (n - 1);
       cov[j * k + l] = v;
       cov[l * k + j] = v;
     }

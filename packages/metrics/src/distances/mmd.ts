@@ -86,32 +86,63 @@ interface KernelSpec {
   readonly coef0: number;
 }
 
-/** Σ_{i, j} k(X_i, Y_j) (or Σ_{i<j} when `same`), pair by pair in float64 — O(1) extra memory. */
+/**
+ * Σ_{i, j} k(X_i, Y_j) (or Σ_{i<j} when `same`), pair by pair in float64 — O(1) extra memory. One loop per kernel
+ * so that the inner loop carries no branch.
+ */
 function kernelSum(X: PointArray, Y: PointArray, same: boolean, K: KernelSpec): number {
   const d = X.d;
   const xd = X.data;
   const yd = Y.data;
+  const nx = X.n;
+  const ny = Y.n;
   let total = 0;
-  const { kind, h2, degree, gamma, coef0 } = K;
-  const inv2h2 = 1 / (2 * h2);
-  const invh2 = 1 / h2;
-  for (let i = 0; i < X.n; i++) {
-    const oi = i * d;
-    let row = 0;
-    for (let j = same ? i + 1 : 0; j < Y.n; j++) {
-      const oj = j * d;
-      if (kind === 'polynomial') {
+  if (K.kind === 'polynomial') {
+    const { degree, gamma, coef0 } = K;
+    for (let i = 0; i < nx; i++) {
+      const oi = i * d;
+      let row = 0;
+      for (let j = same ? i + 1 : 0; j < ny; j++) {
+        const oj = j * d;
         let dot = 0;
         for (let k = 0; k < d; k++) dot += (xd[oi + k] as number) * (yd[oj + k] as number);
         const base = gamma * dot + coef0;
         row += degree === 3 ? base * base * base : base ** degree;
+      }
+      total += row;
+    }
+    return total;
+  }
+  const rbf = K.kind === 'rbf';
+  const scale = rbf ? -1 / (2 * K.h2) : 1 / K.h2;
+  for (let i = 0; i < nx; i++) {
+    const oi = i * d;
+    let row = 0;
+    if (d === 2) {
+      const x0 = xd[oi] as number;
+      const x1 = xd[oi + 1] as number;
+      if (rbf) {
+        for (let j = same ? i + 1 : 0; j < ny; j++) {
+          const a = x0 - (yd[2 * j] as number);
+          const b = x1 - (yd[2 * j + 1] as number);
+          row += Math.exp((a * a + b * b) * scale);
+        }
       } else {
-        let s = 0;
+        for (let j = same ? i + 1 : 0; j < ny; j++) {
+          const a = x0 - (yd[2 * j] as number);
+          const b = x1 - (yd[2 * j + 1] as number);
+          row += 1 / Math.sqrt(1 + (a * a + b * b) * scale);
+        }
+      }
+    } else {
+      for (let j = same ? i + 1 : 0; j < ny; j++) {
+        const oj = j * d;
+        let s2 = 0;
         for (let k = 0; k < d; k++) {
           const v = (xd[oi + k] as number) - (yd[oj + k] as number);
-          s += v * v;
+          s2 += v * v;
         }
-        row += kind === 'rbf' ? Math.exp(-s * inv2h2) : 1 / Math.sqrt(1 + s * invh2);
+        row += rbf ? Math.exp(s2 * scale) : 1 / Math.sqrt(1 + s2 * scale);
       }
     }
     total += row;
