@@ -16,3 +16,5 @@ export { constrainedHmc } from './samplers/hmc.ts';
 export type { ConstrainedHmcOptions } from './samplers/hmc.ts';
 export { constrainedLangevin } from './samplers/langevin.ts';
 export type { ConstrainedLangevinOptions } from './samplers/langevin.ts';
+export { mdfLoss, intersection, union } from './mdf/mdf.ts';
+export type { MdfLossOptions } from './mdf/mdf.ts';

@@ -1,11 +1,58 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { key } from '@walkjump/tensor';
+import { type Key, foldIn, key } from '@walkjump/tensor';
 import { expectNoLeak, meanAndSE } from '@walkjump/testing';
 import { describe, expect, it } from 'vitest';
 import { so3, sphere, torus } from '../analytic/analytic.ts';
 import { constrainedHmc } from './hmc.ts';
 import { constrainedLangevin } from './langevin.ts';
-import { ksCritical001, ksStatistic, runChains } from './stat-helpers.ts';
+import { type ConstrainedInfo, type ConstrainedKernel, disposeConstrainedState } from './rattle.ts';
+
+
+/** Kolmogorov–Smirnov statistic sup|F_n − F| of a sample against a continuous CDF. */
+function ksStatistic(sample: readonly number[], cdf: (x: number) => number): number {
+  const s = [...sample].sort((a, b) => a - b);
+  const n = s.length;
+  let d = 0;
+  for (let i = 0; i < n; i++) {
+    const f = cdf(s[i]!);
+    d = Math.max(d, (i + 1) / n - f, f - i / n);
+  }
+  return d;
+}
+
+/** KS critical value at level α = 0.001 (asymptotic, c(α) = 1.949). */
+const ksCritical001 = (n: number): number => 1.949 / Math.sqrt(n);
+
+interface RunSummary {
+  readonly final: number[][];
+  readonly acceptanceRate: number;
+  readonly maxConstraintResidual: number;
+  readonly solverFailures: number;
+  readonly nonReversible: number;
+}
+
+/** Runs `iterations` steps from `start` (`[C, n]`) and returns the final positions (C independent chains). */
+function runChains(kernel: ConstrainedKernel, start: number[][], iterations: number, k: Key): RunSummary {
+  const x0 = tf.tensor2d(start);
+  let st = kernel.init(x0);
+  x0.dispose();
+  let acc = 0;
+  let maxRes = 0;
+  let fails = 0;
+  let nonrev = 0;
+  for (let i = 0; i < iterations; i++) {
+    const [next, info]: [typeof st, ConstrainedInfo] = kernel.step(foldIn(k, i), st);
+    disposeConstrainedState(st);
+    st = next;
+    acc += info.acceptanceRate;
+    maxRes = Math.max(maxRes, ...info.constraintResidual);
+    fails += info.solverFailed.filter(Boolean).length;
+    nonrev += info.nonReversible.filter(Boolean).length;
+  }
+  const final = st.position.arraySync();
+  disposeConstrainedState(st);
+  return { final, acceptanceRate: acc / iterations, maxConstraintResidual: maxRes, solverFailures: fails, nonReversible: nonrev };
+}
 
 // Exactness of constrained HMC against Hausdorff-measure facts. Samples are the final states of C
 // chains all started at ONE point (so a sampler that does not mix fails), which are independent
