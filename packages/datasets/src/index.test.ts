@@ -7,7 +7,11 @@ import * as api from './index.ts';
 const SRC = fileURLToPath(new URL('.', import.meta.url));
 const sources = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [join(dir, e.name)] : [],
+    e.isDirectory()
+      ? sources(join(dir, e.name))
+      : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')
+        ? [join(dir, e.name)]
+        : [],
   );
 
 describe('package surface', () => {
@@ -15,12 +19,22 @@ describe('package surface', () => {
     const offenders: string[] = [];
     for (const f of sources(SRC)) {
       const text = readFileSync(f, 'utf8');
-      if (/^\s*(import|export)\s[^;]*from\s+['"](node:|fs|path|zlib|http|crypto|os)['"/]/m.test(text)) offenders.push(f);
+      if (/^\s*(import|export)\s[^;]*from\s+['"](node:|fs|path|zlib|http|crypto|os)['"/]/m.test(text))
+        offenders.push(f);
     }
     expect(offenders).toEqual([]);
   });
   it('exports the names other packages rely on', () => {
-    for (const name of ['ring8', 'grid25', 'twoGaussians', 'gaussianMixture', 'mnist', 'batches', 'vonMisesFisher', 'ising']) {
+    for (const name of [
+      'ring8',
+      'grid25',
+      'twoGaussians',
+      'gaussianMixture',
+      'mnist',
+      'batches',
+      'vonMisesFisher',
+      'ising',
+    ]) {
       expect(typeof (api as Record<string, unknown>)[name]).toBe('function');
     }
   });
