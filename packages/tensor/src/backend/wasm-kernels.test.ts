@@ -66,6 +66,38 @@ const convCases: Array<{ x: [number, number, number, number]; f: [number, number
       [0, 0],
     ],
   },
+  // Polyphase Conv2DBackpropInput: strides 1–3 and mixed, phases with fewer (or no) taps, padding
+  // wider than the filter, odd sizes, and the benchmark's stride-2 layer.
+  { x: [2, 9, 9, 3], f: [3, 3, 3, 4], s: 3, pad: 'same' },
+  { x: [2, 10, 9, 3], f: [3, 3, 3, 4], s: [2, 1], pad: 'valid' },
+  { x: [2, 9, 10, 2], f: [2, 5, 2, 3], s: [1, 2], pad: 'same' },
+  { x: [2, 11, 10, 2], f: [2, 2, 2, 3], s: 3, pad: 'valid' },
+  { x: [2, 7, 8, 3], f: [1, 1, 3, 4], s: 2, pad: 'same' },
+  { x: [1, 13, 11, 3], f: [5, 4, 3, 2], s: 3, pad: 'same' },
+  { x: [2, 7, 9, 2], f: [3, 3, 2, 3], s: 1, pad: 'valid' },
+  {
+    x: [2, 7, 7, 2],
+    f: [3, 3, 2, 3],
+    s: 2,
+    pad: [
+      [0, 0],
+      [3, 1],
+      [2, 4],
+      [0, 0],
+    ],
+  },
+  {
+    x: [2, 6, 7, 2],
+    f: [3, 2, 2, 3],
+    s: 1,
+    pad: [
+      [0, 0],
+      [4, 0],
+      [0, 3],
+      [0, 0],
+    ],
+  },
+  { x: [3, 28, 28, 16], f: [3, 3, 16, 32], s: 2, pad: 'same' },
 ];
 
 const label = (c: (typeof convCases)[number]): string =>
