@@ -1,5 +1,4 @@
-import { DataError } from '@walkjump/tensor';
-import { writeFileAtomic } from '../internal/atomic.ts';
+import { DataError, writeFileAtomic } from '@walkjump/tensor';
 
 /** A data file walkjump knows how to find, fetch and verify. */
 export interface DataFile {
@@ -104,6 +103,9 @@ export async function downloadDataFile(
       failures.push(`${url}: bad content: ${problem}`);
       continue;
     }
+    const fs = await import('node:fs/promises');
+    const nodePath = await import('node:path');
+    await fs.mkdir(nodePath.dirname(dest), { recursive: true });
     await writeFileAtomic(dest, data);
     return data;
   }
