@@ -1,4 +1,5 @@
-import type { EnergyFn } from '@walkjump/tensor';
+import { type EnergyFn, ValueError, assertInteger, assertPositive } from '@walkjump/tensor';
+import { cgLangevinStep } from './clmc-cg.ts';
 import type { ConstraintFn } from '../types.ts';
 import { type ConstrainedKernel, rattleKernel } from './rattle.ts';
 
@@ -18,6 +19,17 @@ export interface ConstrainedLangevinOptions {
   readonly metropolis?: boolean;
   /** Reversibility tolerance when `metropolis` is on (default 1e-4). */
   readonly reversibilityTol?: number;
+  /**
+   * `'exact'` (default): J_F formed, Newton on λ with J(x')J(x)ᵀ, float64 k×k solves (small k).
+   * `'cg'`: matrix-free as in the paper — tangent projection by CG on JJᵀ (eq. 11) and λ by the
+   * quasi-Newton iteration λ ← λ + (J(x)J(x)ᵀ)⁻¹F(x') with CG solves; for large codimension
+   * (e.g. image MDFs). Unadjusted only (`metropolis` must be false); `energyChange` is NaN.
+   */
+  readonly linearSolver?: 'exact' | 'cg';
+  /** CG relative tolerance for `linearSolver: 'cg'` (default 1e-6). */
+  readonly cgTol?: number;
+  /** CG iteration cap for `linearSolver: 'cg'` (default 100). */
+  readonly cgMaxIter?: number;
 }
 
 /**
@@ -35,7 +47,7 @@ export function constrainedLangevin(
   opts: ConstrainedLangevinOptions,
 ): ConstrainedKernel {
   const metropolis = opts.metropolis ?? false;
-  return rattleKernel('constrainedLangevin', constraintFn, energyFn, {
+  const kernel = rattleKernel('constrainedLangevin', constraintFn, energyFn, {
     stepSize: opts.stepSize,
     numSteps: 1,
     tol: opts.tol ?? 1e-5,
@@ -44,4 +56,18 @@ export function constrainedLangevin(
     reversibilityTol: opts.reversibilityTol ?? 1e-4,
     metropolis,
   });
+  const solver = opts.linearSolver ?? 'exact';
+  if (solver === 'exact') return kernel;
+  if (solver !== 'cg') throw new ValueError(`constrainedLangevin: 'linearSolver' must be 'exact' or 'cg', got ${String(solver)}`);
+  if (metropolis) throw new ValueError(`constrainedLangevin: 'metropolis' needs linearSolver 'exact', got 'cg'`);
+  const cgTol = opts.cgTol ?? 1e-6;
+  const cgMaxIter = opts.cgMaxIter ?? 100;
+  assertPositive('constrainedLangevin', 'cgTol', cgTol);
+  assertInteger('constrainedLangevin', 'cgMaxIter', cgMaxIter, 1);
+  return cgLangevinStep(
+    constraintFn,
+    energyFn,
+    { stepSize: opts.stepSize, tol: opts.tol ?? 1e-5, maxIter: opts.maxIter ?? 50, cgTol, cgMaxIter },
+    kernel.init,
+  );
 }

@@ -88,7 +88,7 @@ export interface CoreConfig {
   readonly metropolis: boolean;
 }
 
-function checkEnergyShape(fn: string, energy: EnergyFn, x: Float64Array, C: number, n: number): void {
+export function checkEnergyShape(fn: string, energy: EnergyFn, x: Float64Array, C: number, n: number): void {
   // Checked outside tf.grad: an exception thrown inside a gradient scope leaks a tensor in tfjs.
   const shape = withScope(() => energy(toTensor(x, [C, n])).shape);
   if (shape.length !== 1 || shape[0] !== C) {
@@ -96,7 +96,7 @@ function checkEnergyShape(fn: string, energy: EnergyFn, x: Float64Array, C: numb
   }
 }
 
-function energyAndGrad(_fn: string, energy: EnergyFn, x: Float64Array, C: number, n: number): { E: Float64Array; g: Float64Array } {
+export function energyAndGrad(_fn: string, energy: EnergyFn, x: Float64Array, C: number, n: number): { E: Float64Array; g: Float64Array } {
   return withScope(() => {
     const xt = toTensor(x, [C, n]);
     let e: tf.Tensor | undefined;
