@@ -98,6 +98,23 @@ const convCases: Array<{ x: [number, number, number, number]; f: [number, number
     ],
   },
   { x: [3, 28, 28, 16], f: [3, 3, 16, 32], s: 2, pad: 'same' },
+  // Conv2DBackpropFilter by im2col + matmul (kh·kw·inC small): both matmul orientations, strides,
+  // explicit padding, and the benchmark's first layer.
+  { x: [2, 9, 9, 1], f: [3, 3, 1, 8], s: 2, pad: 'same' },
+  { x: [2, 10, 9, 1], f: [3, 3, 1, 16], s: [2, 1], pad: 'valid' },
+  {
+    x: [2, 11, 11, 1],
+    f: [2, 3, 1, 16],
+    s: 3,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [3, 0],
+      [0, 0],
+    ],
+  },
+  { x: [2, 7, 8, 2], f: [2, 2, 2, 8], s: 1, pad: 'same' },
+  { x: [3, 28, 28, 1], f: [3, 3, 1, 16], s: 1, pad: 'same' },
 ];
 
 const label = (c: (typeof convCases)[number]): string =>

@@ -7,7 +7,8 @@
 // still apply unchanged and stay correct to any order; only the arithmetic underneath is faster.
 //
 //  - Conv2DBackpropFilter: missing on wasm (conv training fails without it). Built as one
-//    convolution of the transposed input with the transposed dy, dilated by the stride.
+//    convolution of the transposed input with the transposed dy, dilated by the stride; for filters
+//    with few taps (kh·kw·inC small) as an im2col by an identity-filter convolution and one matmul.
 //  - Conv2DBackpropInput: the stock kernel is a naive loop (~2 GFLOP/s). Replaced by a polyphase
 //    (sub-pixel) formulation: one stride-1 convolution of dy with the flipped sub-filters of all
 //    s_h·s_w output phases stacked as channels, then an interleaving reshape/transpose. Zero
@@ -55,6 +56,19 @@ function convInfo(xShape: [number, number, number, number], filterShape: [number
 function conv2DBackpropFilterNHWC(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], attrs: Conv2DAttrs): tf.Tensor4D {
   const info = convInfo(x.shape, filterShape, attrs);
   const { inChannels, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
+  const k = filterHeight * filterWidth * inChannels;
+  if (k * k <= 16 * outChannels) {
+    // Few filter taps (e.g. a first layer on one channel): im2col by a convolution with the identity
+    // filter (exact: each output is one input value), then one matmul over N = B·oh·ow. This skips the
+    // transpose of dy (and XNNPACK re-packing a huge filter) that dominate the convolution form here.
+    return tf.tidy(() => {
+      const eye = tf.reshape(tf.eye(k), [filterHeight, filterWidth, inChannels, k]) as tf.Tensor4D;
+      const patches = tf.reshape(tf.conv2d(x, eye, [strideHeight, strideWidth], attrs.pad, 'NHWC', 1, attrs.dimRoundingMode), [-1, k]);
+      const dy2 = tf.reshape(dy, [-1, outChannels]);
+      const dw = k <= outChannels ? tf.matMul(tf.transpose(patches), dy2) : tf.transpose(tf.matMul(tf.transpose(dy2), patches));
+      return tf.reshape(dw, filterShape) as tf.Tensor4D;
+    });
+  }
   return tf.tidy(() => {
     const xt = tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D;
     const dyt = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
