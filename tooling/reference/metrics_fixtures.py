@@ -75,8 +75,14 @@ cen = (np.arange(bins) + 0.5) * (6.0 / bins) - 3.0
 cc = np.stack(np.meshgrid(cen, cen, indexing="ij"), -1).reshape(-1, 2)
 ia, ib = ha > 0, hb > 0
 grid_val = float(ot.emd2(ha[ia], hb[ib], ot.dist(cc[ia], cc[ib], metric="euclidean")))
+# acceptance size: n = m = 2000 in 2-D
+lx = r(rng.normal(size=(2000, 2)), 6)
+ly = r(rng.normal(size=(2000, 2)) * 0.9 + 0.3, 6)
+lu = np.full(2000, 1 / 2000)
+large = {"x": lx.tolist(), "y": ly.tolist(),
+         "w1": float(ot.emd2(lu, lu, ot.dist(lx, ly, metric="euclidean"), numItermax=10_000_000))}
 dump("wasserstein.json", {"cases": w1, "grid": {"x": gx.tolist(), "y": gy.tolist(), "bins": bins,
-                                                "bounds": bounds, "value": grid_val}})
+                                                "bounds": bounds, "value": grid_val}, "large": large})
 
 # ---------------------------------------------------------------- Sinkhorn
 sk = []

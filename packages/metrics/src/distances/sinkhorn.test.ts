@@ -20,13 +20,15 @@ describe('sinkhorn (log domain) against POT', () => {
     });
   });
 
-  it('is stable for tiny ε and approaches the exact W2² from above', () => {
+  it('is stable for tiny ε (log domain: no overflow) and approaches the exact W2² from above', () => {
     const c = fx.cases[0]!;
+    const tiny = sinkhorn(c.x, c.y, { epsilon: 1e-5, weightsA: c.a, maxIterations: 100 });
+    expect(Number.isFinite(tiny.cost) && Number.isFinite(tiny.objective)).toBe(true);
     const exact = wasserstein1(c.x, c.y, { weightsA: c.a, cost: 'sqeuclidean' });
-    const res = sinkhorn(c.x, c.y, { epsilon: 1e-3, weightsA: c.a, maxIterations: 50_000, tolerance: 1e-6 });
-    expect(Number.isFinite(res.cost)).toBe(true);
+    const res = sinkhorn(c.x, c.y, { epsilon: 2e-3, weightsA: c.a, maxIterations: 50_000, tolerance: 1e-5 });
+    expect(res.converged).toBe(true);
     expect(res.cost).toBeGreaterThanOrEqual(exact - 1e-9);
-    expect(rel(res.cost, exact)).toBeLessThan(0.02);
+    expect(rel(res.cost, exact)).toBeLessThan(0.01);
   });
 
   it('the divergence is ~0 for identical sets, positive otherwise, and leaks no tensors on tensor input', async () => {

@@ -89,6 +89,16 @@ export function sinkhornCore(
     }
     return e;
   };
+  // ε-scaling warm start (Schmitzer 2019, Sec. 3.2; Feydy 2020): a few iterations at ε_k = max C · 2^{−k} ≥ ε, so
+  // the potentials are near their fixed point before the slow small-ε phase. It changes the start, not the limit.
+  let maxC = 0;
+  for (let e = 0; e < C.length; e++) maxC = Math.max(maxC, Math.abs(C[e] as number));
+  for (let epsK = maxC; epsK > eps; epsK /= 2) {
+    for (let k = 0; k < 5; k++) {
+      logSumExpRows(C, n, m, epsK, g, lb, f, false);
+      logSumExpRows(C, n, m, epsK, f, la, g, true);
+    }
+  }
   while (it < maxIterations) {
     logSumExpRows(C, n, m, eps, g, lb, f, false);
     logSumExpRows(C, n, m, eps, f, la, g, true);

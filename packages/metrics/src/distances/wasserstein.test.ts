@@ -137,3 +137,14 @@ describe('gridWasserstein (Ross et al. 2023, App. B)', () => {
     ).toThrow(/histogramWasserstein: 'massB' must have length 16/);
   });
 });
+
+describe('wasserstein1 at the acceptance size', () => {
+  // The acceptance bound is 5 s on an idle core (the bench measures it); 10 s here leaves room for a loaded CI box.
+  it('n = m = 2000 in 2-D: matches POT to 1e-6, in seconds', () => {
+    const t0 = performance.now();
+    const v = wasserstein1(fx.large.x, fx.large.y);
+    const seconds = (performance.now() - t0) / 1000;
+    expect(rel(v, fx.large.w1)).toBeLessThan(1e-6);
+    expect(seconds).toBeLessThan(10);
+  });
+});
