@@ -102,3 +102,18 @@ describe('autodiff', () => {
     tf.dispose(x);
   });
 });
+
+describe('autodiff ownership', () => {
+  it('vjp and jvp outputs are freed by an enclosing tf.tidy', async () => {
+    await expectNoLeak(() => {
+      const x = tf.tensor2d([[0.1, 0.2, 0.3]]);
+      const r = tf.tidy(() => {
+        const [y1, g1] = vjp(linearTanh, x, tf.ones([1, 2]));
+        const [y2, g2] = jvp(linearTanh, x, tf.ones([1, 3]));
+        return tf.add(tf.sum(tf.add(y1, y2)), tf.add(tf.sum(g1), tf.sum(g2)));
+      });
+      expect(Number.isFinite(r.dataSync()[0]!)).toBe(true);
+      tf.dispose([x, r]);
+    });
+  });
+});

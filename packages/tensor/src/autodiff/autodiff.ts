@@ -8,6 +8,14 @@ export type ScalarFn = (x: tf.Tensor) => tf.Tensor;
 /** A differentiable tensor-valued function of one tensor. */
 export type TensorFn = (x: tf.Tensor) => tf.Tensor;
 
+// A value computed inside tf.grad must be tf.keep-ed to survive the gradient's scope; hand the
+// caller a tracked clone instead, so an enclosing tf.tidy frees it like any other result.
+const untrack = (kept: tf.Tensor): tf.Tensor => {
+  const t = tf.clone(kept);
+  kept.dispose();
+  return t;
+};
+
 const checkScalar = (fn: string, y: tf.Tensor): void => {
   if (y.rank !== 0) throw new ShapeError(`${fn}: the function must return a scalar, got shape [${y.shape.join(', ')}]`);
 };
@@ -51,7 +59,7 @@ export function vjp(f: TensorFn, x: tf.Tensor, u: tf.Tensor): [tf.Tensor, tf.Ten
     out = tf.keep(tf.clone(y));
     return tf.sum(tf.mul(y, u));
   })(x);
-  return [out as tf.Tensor, g];
+  return [untrack(out as tf.Tensor), g];
 }
 
 /**
@@ -73,7 +81,7 @@ export function jvp(f: TensorFn, x: tf.Tensor, v: tf.Tensor): [tf.Tensor, tf.Ten
       return tf.sum(tf.mul(jtU, v));
     })(u0);
   });
-  return [out as tf.Tensor, jv];
+  return [untrack(out as tf.Tensor), jv];
 }
 
 /** Hessian–vector product ∇²f(x) v = ∇⟨∇f(x), v⟩ (reverse-over-reverse). The caller owns the result. */
