@@ -24,7 +24,7 @@ export interface EmdOptions {
 
 /**
  * Exact earth mover's distance (the Kantorovich linear program) between weights `a` (length n) and `b`
- * (length m), both summing to 1, with a dense row-major cost matrix `C` [n, m] — by the primal network simplex
+ * (length m) of equal total mass (1 for probability weights), with a dense row-major cost matrix `C` [n, m] — by the primal network simplex
  * on the bipartite transportation graph with an artificial root (big-M start, ART = (max C + 1)·(n + m)),
  * block-search Dantzig pricing (block ≈ √(nm)) and the strongly-feasible-tree leaving-arc rule, which excludes
  * cycling. Computed entirely in float64 JavaScript arrays; the tree is stored as parent/child/sibling links with
@@ -35,6 +35,26 @@ export function emd(a: Float64Array, b: Float64Array, C: Float64Array, opts: Emd
   const n0 = a.length;
   const m0 = b.length;
   if (C.length !== n0 * m0) throw new ValueError(`${fn}: 'C' must have n * m = ${n0 * m0} entries, got ${C.length}`);
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < n0; i++) {
+    const v = a[i] as number;
+    if (!(v >= 0) || !Number.isFinite(v))
+      throw new ValueError(`${fn}: 'a' must be finite and non-negative, entry ${i} is ${v}`);
+    sa += v;
+  }
+  for (let j = 0; j < m0; j++) {
+    const v = b[j] as number;
+    if (!(v >= 0) || !Number.isFinite(v))
+      throw new ValueError(`${fn}: 'b' must be finite and non-negative, entry ${j} is ${v}`);
+    sb += v;
+  }
+  if (!(Math.abs(sa - sb) <= 1e-9 * Math.max(sa, sb))) {
+    throw new ValueError(`${fn}: 'a' and 'b' must have equal total mass, got ${sa} and ${sb}`);
+  }
+  for (let e = 0; e < C.length; e++) {
+    if (!Number.isFinite(C[e] as number)) throw new ValueError(`${fn}: 'C' must be finite, entry ${e} is ${C[e]}`);
+  }
   const maxIterations = opts.maxIterations ?? 10_000_000;
   // Keep only points with positive mass.
   const rowIdx: number[] = [];

@@ -66,6 +66,8 @@ describe('wasserstein1 (exact EMD) against POT ot.emd2', () => {
     }
     expect(res.cost).toBeCloseTo(best, 10);
     expect(res.converged).toBe(true);
+    expect(() => emd(a, Float64Array.from([0.6, 0.5]), C)).toThrow(/emd: 'a' and 'b' must have equal total mass/);
+    expect(() => emd(a, b, C.subarray(1))).toThrow(/emd: 'C' must have n \* m = 6 entries/);
   });
 
   it('drops zero-weight points', () => {
