@@ -13,3 +13,5 @@ export type {
 } from './kernels/overdamped.ts';
 export { initUniformPlusNoise, walkJump } from './walk-jump/walk-jump.ts';
 export type { WalkJumpOptions, WalkJumpResult, WalkJumpSample } from './walk-jump/walk-jump.ts';
+export { chengCoefficients, chengUnderdamped, sachsUnderdamped } from './kernels/underdamped.ts';
+export type { ChengCoefficients, ChengState, UnderdampedKernel, UnderdampedOptions, UnderdampedState } from './kernels/underdamped.ts';

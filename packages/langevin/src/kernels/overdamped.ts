@@ -73,11 +73,12 @@ function driftOf(fn: string, opts: LangevinOptions): number {
   throw new ValueError(`${fn}: 'parameterization' must be 'wjs2022' or 'saremi2019', got ${String(p)}`);
 }
 
-const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
+/** @internal */
+export const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((s, i) => s === b[i]);
 
-/** 1 per row where every entry is finite, else 0; [C]. */
-const finiteRows = (...ts: tf.Tensor[]): tf.Tensor =>
+/** @internal 1 per row where every entry is finite, else 0; [C]. */
+export const finiteRows = (...ts: tf.Tensor[]): tf.Tensor =>
   tf.tidy(() => {
     let ok: tf.Tensor | null = null;
     for (const t of ts) {
@@ -88,14 +89,15 @@ const finiteRows = (...ts: tf.Tensor[]): tf.Tensor =>
     return ok as tf.Tensor;
   });
 
-/** Row selection by a [C] 0/1 mask over [C, ...] tensors (no arithmetic blend: NaN·0 is NaN). */
-const selectRows = (mask: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+/** @internal Row selection by a [C] 0/1 mask over [C, ...] tensors (no arithmetic blend: NaN·0 is NaN). */
+export const selectRows = (mask: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
   tf.tidy(() => {
     const m = tf.reshape(tf.cast(mask, 'bool'), [a.shape[0]!, ...a.shape.slice(1).map(() => 1)]);
     return tf.where(a.rank === 1 ? m : tf.broadcastTo(m, a.shape), a, b);
   });
 
-function checkPosition(fn: string, position: tf.Tensor): void {
+/** @internal */
+export function checkPosition(fn: string, position: tf.Tensor): void {
   if (!(position instanceof tf.Tensor)) throw new ShapeError(`${fn}.init: 'position' must be a tensor [C, ...]`);
   if (position.rank < 2 || position.shape[0] === 0) {
     throw new ShapeError(`${fn}.init: 'position' must be a batch of chains [C, ...], got [${position.shape.join(', ')}]`);
@@ -108,7 +110,8 @@ function checkPosition(fn: string, position: tf.Tensor): void {
   if (!allFinite) throw new ValueError(`${fn}.init: 'position' contains NaN or ±Infinity`);
 }
 
-function checkScore(fn: string, s: tf.Tensor, y: tf.Tensor): void {
+/** @internal */
+export function checkScore(fn: string, s: tf.Tensor, y: tf.Tensor): void {
   if (!sameShape(s.shape, y.shape)) {
     throw new ShapeError(`${fn}.init: the score must return the position's shape [${y.shape.join(', ')}], got [${s.shape.join(', ')}]`);
   }
@@ -120,7 +123,8 @@ function checkEnergy(fn: string, e: tf.Tensor, y: tf.Tensor): void {
   }
 }
 
-function checkFiniteInit(fn: string, ...ts: tf.Tensor[]): void {
+/** @internal */
+export function checkFiniteInit(fn: string, ...ts: tf.Tensor[]): void {
   const f = finiteRows(...ts);
   const m = tf.tidy(() => tf.min(f));
   const ok = m.dataSync()[0] === 1;
@@ -176,7 +180,8 @@ export function ula(target: LangevinTarget, opts: LangevinOptions): Kernel<UlaSt
   };
 }
 
-function resolveScore(fn: string, target: LangevinTarget): ScoreFn {
+/** @internal */
+export function resolveScore(fn: string, target: LangevinTarget): ScoreFn {
   if (target === null || typeof target !== 'object') throw new ValueError(`${fn}: the target must be { score } or { energy }`);
   if (typeof target.score === 'function') return target.score;
   if ('energy' in target && typeof target.energy === 'function') {
