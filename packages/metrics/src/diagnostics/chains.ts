@@ -36,6 +36,24 @@ export function toChains(fn: string, name: string, x: Chains, minDraws = 4): Flo
   return rows;
 }
 
+const twiddles = new Map<number, { cos: Float64Array; sin: Float64Array }>();
+
+/** cos/sin(2πk/n), k < n/2, cached per size (exact per entry: no recurrence drift). */
+function twiddleTable(n: number): { cos: Float64Array; sin: Float64Array } {
+  let t = twiddles.get(n);
+  if (t === undefined) {
+    const h = n >> 1;
+    t = { cos: new Float64Array(h), sin: new Float64Array(h) };
+    for (let k = 0; k < h; k++) {
+      t.cos[k] = Math.cos((2 * Math.PI * k) / n);
+      t.sin[k] = Math.sin((2 * Math.PI * k) / n);
+    }
+    if (twiddles.size > 8) twiddles.clear();
+    twiddles.set(n, t);
+  }
+  return t;
+}
+
 /** In-place iterative radix-2 complex FFT (length a power of two); `inverse` omits the 1/N factor. */
 function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
   const n = re.length;
@@ -52,60 +70,91 @@ function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
       im[j] = ti;
     }
   }
+  const { cos, sin } = twiddleTable(n);
+  const sign = inverse ? 1 : -1;
   for (let len = 2; len <= n; len <<= 1) {
-    const ang = ((inverse ? 2 : -2) * Math.PI) / len;
-    const wr = Math.cos(ang);
-    const wi = Math.sin(ang);
     const half = len >> 1;
+    const step = n / len;
     for (let i = 0; i < n; i += len) {
-      let cr = 1;
-      let ci = 0;
       for (let k = 0; k < half; k++) {
+        const cr = cos[k * step] as number;
+        const ci = sign * (sin[k * step] as number);
         const a = i + k;
         const b = a + half;
-        const xr = (re[b] as number) * cr - (im[b] as number) * ci;
-        const xi = (re[b] as number) * ci + (im[b] as number) * cr;
-        re[b] = (re[a] as number) - xr;
-        im[b] = (im[a] as number) - xi;
-        re[a] = (re[a] as number) + xr;
-        im[a] = (im[a] as number) + xi;
-        // Recompute the twiddle exactly every 64 steps to stop round-off drift.
-        if ((k & 63) === 63) {
-          cr = Math.cos(ang * (k + 1));
-          ci = Math.sin(ang * (k + 1));
-        } else {
-          const t = cr * wr - ci * wi;
-          ci = cr * wi + ci * wr;
-          cr = t;
-        }
+        const br = re[b] as number;
+        const bi = im[b] as number;
+        const xr = br * cr - bi * ci;
+        const xi = br * ci + bi * cr;
+        const ar = re[a] as number;
+        const ai = im[a] as number;
+        re[b] = ar - xr;
+        im[b] = ai - xi;
+        re[a] = ar + xr;
+        im[a] = ai + xi;
       }
     }
   }
 }
 
 /**
- * Autocovariance γ_t = (1/n) Σ_{s=0}^{n−1−t} (x_s − x̄)(x_{s+t} − x̄), t = 0 … n−1, by zero-padded FFT (length the
- * next power of two ≥ 2n, so no circular wrap-around), as ArviZ's `_autocov`. float64.
+ * Autocovariances γ_t = (1/n) Σ_{s=0}^{n−1−t} (x_s − x̄)(x_{s+t} − x̄), t = 0 … n−1, of equal-length series, by
+ * zero-padded FFT (length the next power of two ≥ 2n, so no circular wrap-around), as ArviZ's `_autocov`. Two real
+ * series share one complex transform each way (x + i y; their power spectra are real and even). float64.
  */
-export function autocovariance(x: Float64Array): Float64Array {
-  const n = x.length;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += x[i] as number;
-  mean /= n;
+export function autocovariances(rows: readonly Float64Array[]): Float64Array[] {
+  const out: Float64Array[] = [];
+  if (rows.length === 0) return out;
+  const n = (rows[0] as Float64Array).length;
   let size = 1;
   while (size < 2 * n) size <<= 1;
   const re = new Float64Array(size);
   const im = new Float64Array(size);
-  for (let i = 0; i < n; i++) re[i] = (x[i] as number) - mean;
-  fft(re, im, false);
-  for (let i = 0; i < size; i++) {
-    re[i] = (re[i] as number) ** 2 + (im[i] as number) ** 2;
-    im[i] = 0;
+  for (let c = 0; c < rows.length; c += 2) {
+    const x = rows[c] as Float64Array;
+    const y = rows[c + 1];
+    re.fill(0);
+    im.fill(0);
+    let mx = 0;
+    for (let i = 0; i < n; i++) mx += x[i] as number;
+    mx /= n;
+    for (let i = 0; i < n; i++) re[i] = (x[i] as number) - mx;
+    if (y !== undefined) {
+      let my = 0;
+      for (let i = 0; i < n; i++) my += y[i] as number;
+      my /= n;
+      for (let i = 0; i < n; i++) im[i] = (y[i] as number) - my;
+    }
+    fft(re, im, false);
+    // X_k = (Z_k + conj Z_{−k})/2, Y_k = (Z_k − conj Z_{−k})/(2i); |X_k|² and |Y_k|² go to re and im.
+    for (let k = 0; k <= size >> 1; k++) {
+      const nk = (size - k) & (size - 1);
+      const zr = re[k] as number;
+      const zi = im[k] as number;
+      const wr = re[nk] as number;
+      const wi = im[nk] as number;
+      const pxk = ((zr + wr) ** 2 + (zi - wi) ** 2) / 4;
+      const pyk = ((zi + wi) ** 2 + (zr - wr) ** 2) / 4;
+      re[k] = pxk;
+      im[k] = pyk;
+      re[nk] = pxk;
+      im[nk] = pyk;
+    }
+    fft(re, im, true);
+    const gx = new Float64Array(n);
+    for (let t = 0; t < n; t++) gx[t] = (re[t] as number) / size / n;
+    out.push(gx);
+    if (y !== undefined) {
+      const gy = new Float64Array(n);
+      for (let t = 0; t < n; t++) gy[t] = (im[t] as number) / size / n;
+      out.push(gy);
+    }
   }
-  fft(re, im, true);
-  const out = new Float64Array(n);
-  for (let t = 0; t < n; t++) out[t] = (re[t] as number) / size / n;
   return out;
+}
+
+/** Autocovariance of one series; see {@link autocovariances}. */
+export function autocovariance(x: Float64Array): Float64Array {
+  return autocovariances([x])[0] as Float64Array;
 }
 
 /**

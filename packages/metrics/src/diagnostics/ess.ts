@@ -1,5 +1,5 @@
 import { ValueError, assertInteger, assertPositive } from '@walkjump/tensor';
-import { type Chains, autocovariance, averageRanks, normalQuantile, toChains } from './chains.ts';
+import { type Chains, autocovariance, autocovariances, averageRanks, normalQuantile, toChains } from './chains.ts';
 
 /**
  * Normalized autocorrelation ρ_t = γ_t / γ_0 of one chain [n], t = 0 … maxLag (default n − 1), with γ the biased
@@ -68,7 +68,7 @@ function essCore(rows: readonly Float64Array[]): number {
     }
   }
   if (mx - mn < 1e-15) return M * N;
-  const acov = rows.map(autocovariance);
+  const acov = autocovariances(rows);
   const means = rows.map((r) => r.reduce((s, v) => s + v, 0) / N);
   const meanAcov = (t: number): number => acov.reduce((s, a) => s + (a[t] as number), 0) / M;
   const meanVar = (meanAcov(0) * N) / (N - 1);
@@ -212,8 +212,7 @@ export function integratedAutocorrTime(chains: Chains, opts: IatOptions = {}): n
   assertPositive(fn, 'c', c);
   const N = (rows[0] as Float64Array).length;
   const f = new Float64Array(N);
-  for (const r of rows) {
-    const g = autocovariance(r);
+  for (const g of autocovariances(rows)) {
     const g0 = g[0] as number;
     if (!(g0 > 0)) throw new ValueError(`${fn}: a chain is constant; its autocorrelation time is undefined`);
     for (let t = 0; t < N; t++) f[t] = (f[t] as number) + (g[t] as number) / g0 / rows.length;
