@@ -50,20 +50,33 @@ export type DemoEvent =
 
 /** The demo's resolved configuration, as written to `config.json`. */
 export interface DemoConfig {
+  /** Run folder, as given. */
   readonly out: string;
+  /** DEEN training steps. */
   readonly steps: number;
+  /** Noise level σ. */
   readonly sigma: number;
+  /** Backend asked for. */
   readonly backend: BackendName;
+  /** Seed of every random draw. */
   readonly seed: number;
+  /** Parallel walk-jump chains (= samples compared by the metrics). */
   readonly chains: number;
+  /** Langevin steps per chain. */
   readonly walkSteps: number;
+  /** Walk steps between recorded samples. */
   readonly every: number;
+  /** Training batch size. */
   readonly batchSize: number;
+  /** Peak Adam learning rate (cosine-decayed to a tenth). */
   readonly learningRate: number;
+  /** Training steps between checkpoints. */
   readonly checkpointEvery: number;
-  /** Langevin step size ε of eq. 5, chosen as 0.1·σ² (stable for energies of curvature up to ~1/σ²). */
+  /** Langevin step size ε of eq. 5, chosen as 0.2·σ² (stable for energies of curvature up to ~1/σ²). */
   readonly stepSize: number;
+  /** The data: `ring8` of `@walkjump/datasets` with its radius and mode std. */
   readonly dataset: { readonly name: 'ring8'; readonly radius: number; readonly std: number };
+  /** The energy network. */
   readonly net: { readonly kind: 'mlp'; readonly widths: readonly number[]; readonly activation: 'swish' };
 }
 
