@@ -176,7 +176,7 @@ function program(code: { value: number }): Command {
   p.command('demo')
     .description('train a DEEN energy on the ring of 8 Gaussians, walk-jump sample it, write metrics and a plot')
     .option('-o, --out <dir>', 'run folder', 'runs/demo')
-    .option('--steps <n>', 'training steps (default 2000)')
+    .option('--steps <n>', 'training steps (default 3000)')
     .option('--sigma <s>', 'noise level σ (default 0.3)')
     .addOption(new Option('--backend <name>', `compute backend: ${BACKENDS.join('|')} (default auto, or $WALKJUMP_BACKEND)`))
     .option('--seed <k>', 'random seed (default 0)')

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { ring8 } from '@walkjump/datasets';
 import { deenLoss, tweedieFromEnergy } from '@walkjump/empirical-bayes';
+import { ula, walkJump } from '@walkjump/langevin';
 import { mmd, modeCoverage, type PointArray, slicedWasserstein } from '@walkjump/metrics';
 import { type MlpParams, mlp } from '@walkjump/nets';
 import {
@@ -12,7 +13,6 @@ import {
   disposeOptState,
   disposeParams,
   fit,
-  inputGrad,
   type Key,
   key,
   normal,
@@ -174,7 +174,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     // --- sample (eqs. 5 and 6)
     emit({ type: 'phase', phase: 'sample' });
     const tSample = now();
-    const snaps = await walkJumpSample(kSample, energy, config);
+    const snaps = walkJumpSample(kSample, energy, config);
     const sampleMs = now() - tSample;
 
     // --- evaluate
@@ -304,33 +304,31 @@ interface Snapshot {
 }
 
 /**
- * Parallel walk-jump chains: y₀ ~ N(0, r²I) (r the ring's radius, so no chain starts at the data),
- * y_{t+1} = y_t − ε∇E(y_t) + √(2ε) N(0, I) (eq. 5), and every `every` steps the jump
- * x̂ = y − σ²∇E(y) (eq. 6). Returns host copies of the snapshots; disposes every tensor it makes.
+ * Parallel walk-jump chains with `walkJump` and `ula` of `@walkjump/langevin`: y₀ ~ N(0, r²I) (r the
+ * ring's radius, so no chain starts on the data), y ← y − ε∇E(y) + √(2ε) N(0, I) (eq. 5), and every
+ * `every` steps the jump x̂ = y − σ²∇E(y) (eq. 6). Returns host copies of the recorded samples and
+ * leaves no tensor behind.
  */
-async function walkJumpSample(k: Key, energy: (y: tf.Tensor) => tf.Tensor, config: DemoConfig): Promise<Snapshot[]> {
+function walkJumpSample(k: Key, energy: (y: tf.Tensor) => tf.Tensor, config: DemoConfig): Snapshot[] {
   const [kInit, kWalk] = split(k, 2) as [Key, Key];
-  const eps = config.stepSize;
-  const grad = inputGrad(energy);
-  const jumpFn = tweedieFromEnergy(energy, config.sigma);
-  let y = tf.tidy(() => normal(kInit, [config.chains, 2], { std: config.dataset.radius }));
+  const init = tf.tidy(() => normal(kInit, [config.chains, 2], { std: config.dataset.radius }));
   const snaps: Snapshot[] = [];
-  const walkKeys = split(kWalk, config.walkSteps);
   try {
-    for (let t = 1; t <= config.walkSteps; t++) {
-      const prev = y;
-      y = tf.tidy(() => tf.add(tf.sub(prev, tf.mul(grad(prev), eps)), tf.mul(normal(walkKeys[t - 1] as Key, prev.shape), Math.sqrt(2 * eps))));
-      prev.dispose();
-      if (t % config.every === 0 || t === config.walkSteps) {
-        const x = jumpFn(y);
-        const jump = (await x.data()) as Float32Array;
-        x.dispose();
-        snaps.push({ step: t, walk: ((await y.data()) as Float32Array).slice(), jump });
-        await yieldToEventLoop();
-      }
-    }
+    walkJump({
+      key: kWalk,
+      kernel: ula({ energy }, { stepSize: config.stepSize, parameterization: 'saremi2019' }),
+      jump: tweedieFromEnergy(energy, config.sigma),
+      init,
+      steps: config.walkSteps,
+      every: config.every,
+      collect: false,
+      // Called every `every` steps only; the tensors are valid during the callback.
+      onSample: (e) => {
+        snaps.push({ step: e.step, walk: e.walk.dataSync() as Float32Array, jump: e.jump.dataSync() as Float32Array });
+      },
+    });
   } finally {
-    y.dispose();
+    init.dispose();
   }
   return snaps;
 }

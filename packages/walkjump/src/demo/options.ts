@@ -4,7 +4,7 @@ import { type BackendName, parseBackendName, ValueError } from '@walkjump/tensor
 export interface DemoOptions {
   /** Run folder (default `runs/demo`). */
   readonly out?: string;
-  /** DEEN training steps (default 2000). */
+  /** DEEN training steps (default 3000). */
   readonly steps?: number;
   /** Noise level σ of the smoothed density the energy is learned for (default 0.3). */
   readonly sigma?: number;
@@ -20,9 +20,9 @@ export interface DemoOptions {
   readonly walkSteps?: number;
   /** Record a walk and a jump sample every this many walk steps (default 50). */
   readonly every?: number;
-  /** Training batch size (default 256). */
+  /** Training batch size (default 512). */
   readonly batchSize?: number;
-  /** Adam learning rate (default 3e-3). */
+  /** Peak Adam learning rate, cosine-decayed to a tenth (default 1e-3). */
   readonly learningRate?: number;
   /** Checkpoint every this many training steps (default 100). */
   readonly checkpointEvery?: number;
@@ -99,15 +99,15 @@ export function resolveDemoConfig(opts: DemoOptions, ring: { radius: number; std
   const walkSteps = positiveInt('walkSteps', opts.walkSteps, 300);
   return {
     out: opts.out ?? 'runs/demo',
-    steps: positiveInt('steps', opts.steps, 2000),
+    steps: positiveInt('steps', opts.steps, 3000),
     sigma,
     backend: parseBackendName(opts.backend ?? process.env.WALKJUMP_BACKEND ?? 'auto'),
     seed,
     chains: positiveInt('chains', opts.chains, 2000),
     walkSteps,
     every: Math.min(positiveInt('every', opts.every, 50), walkSteps),
-    batchSize: positiveInt('batchSize', opts.batchSize, 256),
-    learningRate: positive('learningRate', opts.learningRate, 3e-3),
+    batchSize: positiveInt('batchSize', opts.batchSize, 512),
+    learningRate: positive('learningRate', opts.learningRate, 1e-3),
     checkpointEvery: positiveInt('checkpointEvery', opts.checkpointEvery, 100),
     stepSize: 0.2 * sigma * sigma,
     dataset: { name: 'ring8', radius: ring.radius, std: ring.std },
