@@ -58,7 +58,7 @@ describe('walkjump CLI: bad input gives one clear line and a non-zero exit', () 
     ['unknown flag', ['demo', '--bogus'], /^walkjump: unknown option '--bogus'$/],
     ['unknown command', ['demon'], /^walkjump: unknown command 'demon'$/],
   ];
-  it.each(cases)('%s', async (_name, args, line) => {
+  it.concurrent.each(cases)('%s', async (_name, args, line) => {
     const r = await run(args);
     expect(r.code).not.toBe(0);
     const lines = r.stderr.trimEnd().split('\n');
@@ -128,7 +128,7 @@ describe('walkjump demo', () => {
   it('resumes from the last checkpoint after being killed mid-training', async () => {
     const out = join(tmp, 'killed');
     const manifest = join(out, 'checkpoints', 'checkpoint.json');
-    const { child, done } = start(['demo', '--out', out, '--steps', '1000', '--checkpoint-every', '20', ...SMALL, '-q']);
+    const { child, done } = start(['demo', '--out', out, '--steps', '300', '--checkpoint-every', '20', ...SMALL, '-q']);
     await waitFor(manifest, 60_000);
     child.kill('SIGKILL');
     const killed = await done;
@@ -136,13 +136,13 @@ describe('walkjump demo', () => {
     expect(existsSync(join(out, 'metrics.json'))).toBe(false);
     const step = (JSON.parse(readFileSync(manifest, 'utf8')) as { step: number }).step;
     expect(step).toBeGreaterThanOrEqual(20);
-    expect(step).toBeLessThan(1000);
+    expect(step).toBeLessThan(300);
 
-    const r = await run(['demo', '--out', out, '--steps', '1000', '--checkpoint-every', '20', ...SMALL, '--resume']);
+    const r = await run(['demo', '--out', out, '--steps', '300', '--checkpoint-every', '20', ...SMALL, '--resume']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`resumed from step ${step}`);
     const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
-    expect(m.trainedSteps).toBe(1000);
+    expect(m.trainedSteps).toBe(300);
     expect(m.resumedFrom).toBe(step);
   });
 

@@ -218,9 +218,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program(code).parseAsync([...argv]);
     return code.value;
   } catch (e) {
-    if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')) {
-      return 0;
-    }
+    if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.version')) return 0;
+    // `walkjump` without a command: commander has printed the help; that is not a success.
+    if (e instanceof CommanderError && e.code === 'commander.help') return 1;
     process.stderr.write(`walkjump: ${errorLine(e)}\n`);
     if (process.env.WALKJUMP_DEBUG === '1') process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
     return e instanceof CommanderError || e instanceof UsageError ? 2 : 1;

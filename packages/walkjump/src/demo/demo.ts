@@ -104,12 +104,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const config = resolveDemoConfig(opts, { radius: ringRadius, std: ringStd });
   const out = resolve(config.out);
   ensureWritableDir(out, 'out');
-  const backend = await useBackend(config.backend);
-  emit({ type: 'backend', backend: backend.name });
   const ckptDir = join(out, 'checkpoints');
   const resumeFrom = opts.resume === true ? checkpointStep(ckptDir) : null;
   if (resumeFrom !== null) checkResumable(out, config);
-  else rmSync(ckptDir, { recursive: true, force: true });
+  const backend = await useBackend(config.backend);
+  emit({ type: 'backend', backend: backend.name });
+  if (resumeFrom === null) rmSync(ckptDir, { recursive: true, force: true });
   await writeJsonAtomic(join(out, 'config.json'), config);
 
   const [kInit, kTrain, kSample, kEval] = split(key(config.seed), 4) as [Key, Key, Key, Key];
@@ -314,7 +314,7 @@ function walkJumpSample(k: Key, energy: (y: tf.Tensor) => tf.Tensor, config: Dem
   const init = tf.tidy(() => normal(kInit, [config.chains, 2], { std: config.dataset.radius }));
   const snaps: Snapshot[] = [];
   try {
-    walkJump({
+    const result = walkJump({
       key: kWalk,
       kernel: ula({ energy }, { stepSize: config.stepSize, parameterization: 'saremi2019' }),
       jump: tweedieFromEnergy(energy, config.sigma),
@@ -327,6 +327,8 @@ function walkJumpSample(k: Key, energy: (y: tf.Tensor) => tf.Tensor, config: Dem
         snaps.push({ step: e.step, walk: e.walk.dataSync() as Float32Array, jump: e.jump.dataSync() as Float32Array });
       },
     });
+    // With collect: false the stacks are empty, but still tensors we own.
+    tf.dispose([result.walk, result.jump]);
   } finally {
     init.dispose();
   }
