@@ -1,4 +1,5 @@
-// Spawns the CLI from source (node --import tsx: one process, so signals reach it) with the workspace packages from their builds, as a user runs it.
+// Spawns the CLI from source, every workspace package from its source too (the @walkjump/source
+// condition), in one process (node --import tsx) so that signals reach it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ interface Run {
 }
 
 function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  const child = spawn(process.execPath, ['--conditions=@walkjump/source', '--import', 'tsx', CLI, ...args], {
     cwd: ROOT,
     env: { ...process.env, WALKJUMP_BACKEND: 'wasm', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
