@@ -103,7 +103,7 @@ const batchTensors = (b: unknown, out: tf.Tensor[], seen = new Set<unknown>()): 
 /**
  * Trains `params` by first-order optimization: for s = start … steps−1, k = foldIn(key, s) split
  * into (batch key, loss key), batch = batches(s, ·), (loss, g) = value and gradient of
- * loss(params, batch, ·) in every leaf, g clipped to `clipNorm` by global norm, then params ←
+ * loss(params, batch, ·) in every leaf (zero for a leaf the loss does not use), g clipped to `clipNorm` by global norm, then params ←
  * params + optimizer.update(g). Keys depend only on (key, s), so a resumed run repeats an
  * uninterrupted one bit for bit.
  *
@@ -266,18 +266,22 @@ function stepOnce<B>(
   const names = Object.keys(flattenParams(params));
   let newState: OptState | undefined;
   const result = tf.tidy(() => {
-    const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
-      const flat: Record<string, tf.Tensor> = {};
-      xs.forEach((x, i) => {
-        flat[names[i]!] = x;
-      });
-      const l = opts.loss(unflattenParams(structure, flat), batch, lossKey);
-      if (l.rank !== 0) throw new ShapeError(`fit: 'loss' must return a scalar, got shape [${l.shape.join(', ')}]`);
-      return l;
-    })(leaves);
+    // engine().gradients with allowNoGradients: a parameter the loss does not use (a bias before a
+    // layer that is only differentiated through, a conditioning branch switched off) gets a zero
+    // gradient instead of tfjs's "Cannot compute gradient" error.
+    const { value, grads } = tf.engine().gradients(
+      () => {
+        const l = opts.loss(params, batch, lossKey);
+        if (l.rank !== 0) throw new ShapeError(`fit: 'loss' must return a scalar, got shape [${l.shape.join(', ')}]`);
+        return l as tf.Scalar;
+      },
+      leaves,
+      undefined,
+      true,
+    );
     const gflat: Record<string, tf.Tensor> = {};
-    grads.forEach((g, i) => {
-      gflat[names[i]!] = g;
+    leaves.forEach((p, i) => {
+      gflat[names[i]!] = grads[i] ?? tf.zerosLike(p);
     });
     let gtree = unflattenParams(structure, gflat);
     let norm: tf.Scalar;

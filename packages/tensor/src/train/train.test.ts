@@ -234,6 +234,38 @@ describe('fit', () => {
     tf.dispose([dataX, dataY]);
   });
 
+  it('gives parameters the loss does not use a zero gradient (they stay put under SGD)', async () => {
+    await expectNoLeak(async () => {
+      // The DEEN pattern: the loss uses only the input gradient of an energy, so the output bias
+      // (and here an unused extra leaf) never reaches the loss.
+      const params = { w: tf.tensor1d([0.5, -0.25]), b: tf.scalar(3), unused: tf.tensor1d([1, 2, 3]) };
+      const y = tf.tensor2d([
+        [1, 2],
+        [-1, 0.5],
+      ]);
+      const res = await fit({
+        params,
+        loss: (p, _b, _k) => {
+          const { w, b } = p as { w: tf.Tensor; b: tf.Tensor };
+          const energy = (x: tf.Tensor): tf.Tensor => tf.add(tf.sum(tf.mul(tf.square(x), w)), b);
+          const g = tf.grad(energy)(y);
+          return tf.mean(tf.square(tf.sub(g, y)));
+        },
+        batches: () => null,
+        optimizer: sgd({ learningRate: 0.1 }),
+        steps: 3,
+        key: key(2),
+      });
+      const v = vals(res.params);
+      expect(v.b).toEqual([3]);
+      expect(v.unused).toEqual([1, 2, 3]);
+      expect(v.w![1]).not.toBe(-0.25);
+      disposeParams([params, res.params]);
+      disposeOptState(res.optState);
+      y.dispose();
+    });
+  });
+
   it('stops with NonFiniteError naming the step; the last good checkpoint stays intact', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wj-fit-'));
     try {
