@@ -172,6 +172,28 @@ describe('wasm kernels', () => {
     });
   }
 
+  it('OneHot gives the requested dtype and on/off values (the stock wasm kernel wrote int bits into float32)', async () => {
+    const idx = [0, 2, 1, 5, -1];
+    const cases: Array<[number, number, 'float32' | 'int32']> = [
+      [1, 0, 'int32'],
+      [1, 0, 'float32'],
+      [0.5, -1, 'float32'],
+      [7, 2, 'int32'],
+    ];
+    for (const [on, off, dtype] of cases) {
+      const out = tf.tidy(() => tf.oneHot(tf.tensor1d(idx, 'int32'), 4, on, off, dtype));
+      expect(out.dtype).toBe(dtype);
+      expect(out.shape).toEqual([5, 4]);
+      const want = idx.flatMap((i) => [0, 1, 2, 3].map((j) => (i === j ? on : off)));
+      expect(Array.from(await out.data())).toEqual(want);
+      out.dispose();
+    }
+    const two = tf.tidy(() => tf.oneHot(tf.tensor2d([[0, 1], [2, 3]], [2, 2], 'int32'), 4, 1, 0, 'float32'));
+    expect(two.shape).toEqual([2, 2, 4]);
+    expect(Array.from(await two.data())).toEqual([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+    two.dispose();
+  });
+
   it('second order: the DEEN parameter gradient of a small conv energy on wasm equals cpu', async () => {
     // E(y) = w3 · swish(conv(swish(conv(y, k1, 1, same)), k2, 2, same)); the θ-gradient of
     // ‖x − y + σ² ∇_y E‖² flows through Conv2DBackpropInput's gradient (Conv2D and

@@ -15,6 +15,9 @@
 //    insertion (dy upsampled by the stride) did 9/4× the multiplies at stride 2, most on zeros.
 //  - BatchMatMul with transpose flags: XNNPACK has no transposed path, and the fallback runs
 //    12–50× slower than the plain product. The transposes are materialized first.
+//  - OneHot: the stock kernel writes integer bits into float32 outputs (tf.oneHot(i, d, 1, 0,
+//    'float32') reads back as 1.4e-45 / NaN). Rebuilt as equal(indices, range) cast to the dtype,
+//    scaled to (onValue, offValue).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 
@@ -172,4 +175,19 @@ override(tf.BatchMatMul, (stock) => (args: KernelArgs) => {
     return tf.transpose(t, perm);
   };
   return tf.tidy(() => tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b));
+});
+
+override(tf.OneHot, () => (args: KernelArgs) => {
+  const { depth, onValue, offValue, dtype } = args.attrs as unknown as {
+    depth: number;
+    onValue: number;
+    offValue: number;
+    dtype: tf.DataType;
+  };
+  const indices = asTensor(args.inputs.indices as tf.TensorInfo);
+  return tf.tidy(() => {
+    const hit = tf.equal(tf.expandDims(indices, -1), tf.range(0, depth, 1, 'int32'));
+    if (onValue === 1 && offValue === 0) return tf.cast(hit, dtype);
+    return tf.cast(tf.add(tf.mul(tf.cast(hit, 'float32'), onValue - offValue), offValue), dtype);
+  });
 });

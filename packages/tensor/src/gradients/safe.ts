@@ -361,7 +361,7 @@ function maxPoolBackward(dy: Tensor, x: Tensor, attrs: NamedAttrMap, dims: 2 | 3
     const patches = dims === 2 ? conv(xp) : gatherWindows(xp, g);
     const pen = paddingPenalty(g);
     const scored = pen === null ? patches : tf.add(patches, pen);
-    // Cast rather than oneHot's dtype argument: the wasm OneHot kernel ignores it (writes int bits).
+    // oneHot's default dtype is int32: cast to float for the routing matmul.
     return tf.cast(tf.oneHot(tf.argMax(scored, -1), K), 'float32');
   }, x);
   const routed = tf.mul(mask, foldChannels(dy));
