@@ -53,9 +53,21 @@ describe('walkjump CLI: bad input gives one clear line and a non-zero exit', () 
   const cases: Array<[string, string[], RegExp]> = [
     ['negative steps', ['demo', '--steps', '-1'], /^walkjump: --steps must be a positive integer, got -1$/],
     ['non-numeric sigma', ['demo', '--sigma', 'abc'], /^walkjump: --sigma must be a positive number, got abc$/],
-    ['unknown backend', ['demo', '--backend', 'foo'], /^walkjump: --backend must be one of auto, wasm, cpu, node, node-gpu, got "foo"$/],
-    ['unwritable /proc/x', ['demo', '--out', '/proc/x'], /^walkjump: cannot write to the --out folder "\/proc\/x" \(E[A-Z]+\)$/],
-    ['out under a file', ['demo', '--out', join(notAFolder, 'run')], /^walkjump: cannot write to the --out folder .* \(ENOTDIR\)$/],
+    [
+      'unknown backend',
+      ['demo', '--backend', 'foo'],
+      /^walkjump: --backend must be one of auto, wasm, cpu, node, node-gpu, got "foo"$/,
+    ],
+    [
+      'unwritable /proc/x',
+      ['demo', '--out', '/proc/x'],
+      /^walkjump: cannot write to the --out folder "\/proc\/x" \(E[A-Z]+\)$/,
+    ],
+    [
+      'out under a file',
+      ['demo', '--out', join(notAFolder, 'run')],
+      /^walkjump: cannot write to the --out folder .* \(ENOTDIR\)$/,
+    ],
     ['unknown flag', ['demo', '--bogus'], /^walkjump: unknown option '--bogus'$/],
     ['unknown command', ['demon'], /^walkjump: unknown command 'demon'$/],
   ];
@@ -91,7 +103,8 @@ describe('walkjump demo', () => {
     const out = join(tmp, 'short');
     const r = await run(['demo', '--out', out, '--steps', '60', ...SMALL, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    for (const f of ['config.json', 'samples.csv', 'metrics.json', 'plot.png']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['config.json', 'samples.csv', 'metrics.json', 'plot.png'])
+      expect(existsSync(join(out, f)), f).toBe(true);
     const printed = JSON.parse(r.stdout) as { step: number; metrics: { trainedSteps: number } };
     expect(printed.step).toBe(60);
 

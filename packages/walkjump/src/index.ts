@@ -1,4 +1,27 @@
-// walkjump — the facade: quick-start API and the `walkjump` CLI.
+// walkjump — the facade: every package as a namespace, the quick-start layer, and the `walkjump` CLI.
+
+// --- the packages, as namespaces
+import * as tensor from '@walkjump/tensor';
+import * as datasets from '@walkjump/datasets';
+import * as nets from '@walkjump/nets';
+import * as empiricalBayes from '@walkjump/empirical-bayes';
+import * as langevin from '@walkjump/langevin';
+import * as manifold from '@walkjump/manifold';
+import * as discrete from '@walkjump/discrete';
+import * as metrics from '@walkjump/metrics';
+
+export { tensor, datasets, nets, empiricalBayes, langevin, manifold, discrete, metrics };
+
+// --- quick start
+export { fitEnergy, FIT_METHODS } from './api/fit-energy.ts';
+export type { DataSampler, FitEnergyOptions, FitEnergyResult, FitEnergyStep } from './api/fit-energy.ts';
+export { walkJump, SAMPLERS } from './api/walk-jump.ts';
+export type { SamplerName, WalkJumpOptions, WalkJumpSamples } from './api/walk-jump.ts';
+export { evaluate, METRICS } from './api/evaluate.ts';
+export type { Classifier, EvaluateOptions, EvaluateResult, MetricName } from './api/evaluate.ts';
+export { loadModel, makeEnergyModel, MODEL_FORMAT_VERSION, readModelConfig, saveModel } from './api/model.ts';
+export type { EnergyModel, FitMethod, ManifoldSpec, ModelConfig, NetSpec } from './api/model.ts';
+export type { DataInput, HostArray } from './api/data.ts';
 
 // --- the demo
 export { runDemo } from './demo/demo.ts';

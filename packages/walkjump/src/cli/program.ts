@@ -13,7 +13,8 @@ const BACKENDS = ['auto', 'wasm', 'cpu', 'node', 'node-gpu'] as const;
 
 /** The facade's version, read from its package.json (one level above both src/ and dist/). */
 export function walkjumpVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
 }
 
 /** A usage error: printed as one line, exit code 2. */
@@ -33,7 +34,8 @@ const numFlag = (flag: string, raw: string | undefined): number | undefined => {
 };
 const backendFlag = (raw: string | undefined): (typeof BACKENDS)[number] | undefined => {
   if (raw === undefined) return undefined;
-  if (!(BACKENDS as readonly string[]).includes(raw)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(raw)}`);
+  if (!(BACKENDS as readonly string[]).includes(raw))
+    throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(raw)}`);
   return raw as (typeof BACKENDS)[number];
 };
 
@@ -68,7 +70,9 @@ async function demoCommand(flags: DemoFlags): Promise<number> {
     interrupts++;
     if (interrupts > 1) process.exit(130);
     reporter.stop();
-    process.stderr.write('walkjump: interrupt — finishing the current step and writing a checkpoint (Ctrl-C again to quit now)\n');
+    process.stderr.write(
+      'walkjump: interrupt — finishing the current step and writing a checkpoint (Ctrl-C again to quit now)\n',
+    );
     controller.abort();
   };
   process.on('SIGINT', onSigint);
@@ -96,7 +100,8 @@ async function demoCommand(flags: DemoFlags): Promise<number> {
     process.off('SIGINT', onSigint);
   }
   if (result.interrupted) {
-    if (flags.json === true) process.stdout.write(`${JSON.stringify({ interrupted: true, step: result.step, out: result.out })}\n`);
+    if (flags.json === true)
+      process.stdout.write(`${JSON.stringify({ interrupted: true, step: result.step, out: result.out })}\n`);
     process.stderr.write(
       `walkjump: interrupted at step ${result.step}; checkpoint saved in ${join(result.out, 'checkpoints')} — rerun with --resume to continue\n`,
     );
@@ -104,7 +109,9 @@ async function demoCommand(flags: DemoFlags): Promise<number> {
   }
   const m = result.metrics;
   if (flags.json === true) {
-    process.stdout.write(`${JSON.stringify({ out: result.out, step: result.step, resumedFrom: result.resumedFrom, metrics: m })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ out: result.out, step: result.step, resumedFrom: result.resumedFrom, metrics: m })}\n`,
+    );
     return 0;
   }
   if (m !== undefined) {
@@ -178,7 +185,9 @@ function program(code: { value: number }): Command {
     .option('-o, --out <dir>', 'run folder', 'runs/demo')
     .option('--steps <n>', 'training steps (default 3000)')
     .option('--sigma <s>', 'noise level σ (default 0.3)')
-    .addOption(new Option('--backend <name>', `compute backend: ${BACKENDS.join('|')} (default auto, or $WALKJUMP_BACKEND)`))
+    .addOption(
+      new Option('--backend <name>', `compute backend: ${BACKENDS.join('|')} (default auto, or $WALKJUMP_BACKEND)`),
+    )
     .option('--seed <k>', 'random seed (default 0)')
     .option('--chains <n>', 'parallel walk-jump chains (default 2000)')
     .option('--walk-steps <n>', 'Langevin steps per chain (default 300)')
@@ -218,7 +227,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program(code).parseAsync([...argv]);
     return code.value;
   } catch (e) {
-    if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.version')) return 0;
+    if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.version'))
+      return 0;
     // `walkjump` without a command: commander has printed the help; that is not a success.
     if (e instanceof CommanderError && e.code === 'commander.help') return 1;
     process.stderr.write(`walkjump: ${errorLine(e)}\n`);

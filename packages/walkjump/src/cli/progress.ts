@@ -46,7 +46,9 @@ export function demoReporter(quiet: boolean): { onEvent: (e: DemoEvent) => void;
           const tenth = Math.floor((10 * e.step) / e.steps);
           if (tenth !== lastPlain) {
             lastPlain = tenth;
-            log(`training: step ${e.step}/${e.steps}, loss ${e.loss.toFixed(4)}, ${e.stepsPerSecond.toFixed(0)} steps/s`);
+            log(
+              `training: step ${e.step}/${e.steps}, loss ${e.loss.toFixed(4)}, ${e.stepsPerSecond.toFixed(0)} steps/s`,
+            );
           }
         }
         break;
@@ -57,7 +59,12 @@ export function demoReporter(quiet: boolean): { onEvent: (e: DemoEvent) => void;
         break;
       case 'phase':
         log(
-          { sample: 'walk-jump sampling…', evaluate: 'computing metrics…', plot: 'plotting…', write: 'writing the run folder…' }[e.phase],
+          {
+            sample: 'walk-jump sampling…',
+            evaluate: 'computing metrics…',
+            plot: 'plotting…',
+            write: 'writing the run folder…',
+          }[e.phase],
         );
         break;
     }

@@ -14,14 +14,23 @@ describe('runDemo', () => {
     const out = join(tmp, 'run');
     const events: string[] = [];
     const r = await expectNoLeak(() =>
-      runDemo({ out, steps: 30, chains: 100, walkSteps: 20, every: 10, backend: 'wasm', onEvent: (e) => events.push(e.type) }),
+      runDemo({
+        out,
+        steps: 30,
+        chains: 100,
+        walkSteps: 20,
+        every: 10,
+        backend: 'wasm',
+        onEvent: (e) => events.push(e.type),
+      }),
     );
     expect(r.interrupted).toBe(false);
     expect(r.step).toBe(30);
     expect(r.metrics?.trainedSteps).toBe(30);
     expect(events[0]).toBe('backend');
     expect(events).toContain('train-step');
-    for (const f of ['config.json', 'samples.csv', 'metrics.json', 'plot.png']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const f of ['config.json', 'samples.csv', 'metrics.json', 'plot.png'])
+      expect(existsSync(join(out, f)), f).toBe(true);
     // Two recorded steps (10 and 20) × (walk + jump) × 100 chains, plus the header.
     expect(readFileSync(join(out, 'samples.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(1 + 2 * 2 * 100);
   });

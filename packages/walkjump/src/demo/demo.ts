@@ -57,7 +57,12 @@ export interface DemoMetrics {
   /** Step the training resumed from, or null. */
   readonly resumedFrom: number | null;
   /** Wall times in milliseconds. */
-  readonly timing: { readonly trainMs: number; readonly sampleMs: number; readonly evalMs: number; readonly totalMs: number };
+  readonly timing: {
+    readonly trainMs: number;
+    readonly sampleMs: number;
+    readonly evalMs: number;
+    readonly totalMs: number;
+  };
   /** The backend that ran the demo. */
   readonly backend: BackendInfo;
   /** Versions of node and tfjs. */
@@ -121,7 +126,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const lr0 = config.learningRate;
   // Cosine decay to lr0/10: the late, small steps smooth out the SGD noise in the relative depths
   // of the modes, which the walk's mode weights depend on.
-  const schedule = (t: number): number => lr0 * (0.1 + 0.45 * (1 + Math.cos((Math.PI * Math.min(t, config.steps)) / config.steps)));
+  const schedule = (t: number): number =>
+    lr0 * (0.1 + 0.45 * (1 + Math.cos((Math.PI * Math.min(t, config.steps)) / config.steps)));
   if (resumeFrom !== null) emit({ type: 'resumed', step: resumeFrom });
   emit({ type: 'train-start', step: resumeFrom ?? 0, steps: config.steps });
   let lastLoss = Number.NaN;
@@ -132,11 +138,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       params: init as unknown as Params,
       loss: (p, x: tf.Tensor, k) => {
         const mp = p as unknown as MlpParams;
-        const l = tf.mean(deenLoss(k, (y) => net.apply(mp, y), x, { sigma: config.sigma, checkFinite: false }));
-        // The DEEN loss sees E only through ∇_y E, so the output bias has gradient zero; tfjs's
-        // valueAndGrads rejects a parameter the loss does not touch, hence the explicit 0·b.
-        const outBias = mp.layers[mp.layers.length - 1]?.b;
-        return outBias === undefined ? l : tf.add(l, tf.mul(0, tf.sum(outBias)));
+        // DEEN sees E only through ∇_y E: the output bias gets a zero gradient from `fit`.
+        return tf.mean(deenLoss(k, (y) => net.apply(mp, y), x, { sigma: config.sigma, checkFinite: false }));
       },
       batches: (_step, k) => ring.sample(k, config.batchSize),
       optimizer: adam({ learningRate: schedule }),
@@ -148,7 +151,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       onStep: async (e) => {
         const done = e.step + 1;
         lastLoss = e.loss;
-        if (Number.isFinite(e.stepsPerSecond)) rate = rate === 0 ? e.stepsPerSecond : 0.95 * rate + 0.05 * e.stepsPerSecond;
+        if (Number.isFinite(e.stepsPerSecond))
+          rate = rate === 0 ? e.stepsPerSecond : 0.95 * rate + 0.05 * e.stepsPerSecond;
         emit({ type: 'train-step', step: done, steps: config.steps, loss: e.loss, stepsPerSecond: rate });
         if (done % config.checkpointEvery === 0) emit({ type: 'checkpoint', step: done, path: ckptDir });
         // fit awaits only already-settled reads on wasm/cpu; let signals (Ctrl-C) through now and then.
@@ -232,7 +236,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const grid = densityGrid(energy, ringRadius + 1.2, 70);
     const xy = (a: Float32Array, m = 600): { x: number[]; y: number[] } => {
       const k = Math.min(m, a.length / 2);
-      return { x: Array.from({ length: k }, (_, i) => a[2 * i] as number), y: Array.from({ length: k }, (_, i) => a[2 * i + 1] as number) };
+      return {
+        x: Array.from({ length: k }, (_, i) => a[2 * i] as number),
+        y: Array.from({ length: k }, (_, i) => a[2 * i + 1] as number),
+      };
     };
     const png = await renderPng(
       demoPlotSpec({
@@ -292,7 +299,9 @@ function checkResumable(out: string, config: DemoConfig): void {
   const old = JSON.parse(readFileSync(path, 'utf8')) as Partial<DemoConfig>;
   for (const k of ['sigma', 'seed', 'batchSize', 'learningRate'] as const) {
     if (old[k] !== undefined && old[k] !== config[k]) {
-      throw new ValueError(`runDemo: cannot resume: ${k} is ${String(config[k])} but the checkpointed run in ${out} used ${String(old[k])}`);
+      throw new ValueError(
+        `runDemo: cannot resume: ${k} is ${String(config[k])} but the checkpointed run in ${out} used ${String(old[k])}`,
+      );
     }
   }
 }

@@ -95,7 +95,8 @@ const positive = (name: string, v: number | undefined, dflt: number): number => 
 export function resolveDemoConfig(opts: DemoOptions, ring: { radius: number; std: number }): DemoConfig {
   const sigma = positive('sigma', opts.sigma, 0.3);
   const seed = opts.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0) throw new ValueError(`seed must be a non-negative integer, got ${String(opts.seed)}`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new ValueError(`seed must be a non-negative integer, got ${String(opts.seed)}`);
   const walkSteps = positiveInt('walkSteps', opts.walkSteps, 300);
   return {
     out: opts.out ?? 'runs/demo',

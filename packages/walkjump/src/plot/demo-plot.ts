@@ -50,7 +50,13 @@ export function demoPlotSpec(input: DemoPlotInput): TopLevelSpec {
     for (let j = 0; j < ys.length; j++) {
       const x = xs[i] as number;
       const y = ys[j] as number;
-      cells.push({ x: x - dx / 2, x2: x + dx / 2, y: y - dy / 2, y2: y + dy / 2, d: values[i * ys.length + j] as number });
+      cells.push({
+        x: x - dx / 2,
+        x2: x + dx / 2,
+        y: y - dy / 2,
+        y2: y + dy / 2,
+        d: values[i * ys.length + j] as number,
+      });
     }
   }
   const lo = Math.min(xs[0] as number, ys[0] as number) - dx / 2;

@@ -1,0 +1,191 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { tweedieFromEnergy } from '@walkjump/empirical-bayes';
+import { type Activation, type MlpParams, mlp, type Network } from '@walkjump/nets';
+import {
+  DataError,
+  type Denoiser,
+  disposeParams,
+  type EnergyFn,
+  flattenParams,
+  loadSafetensors,
+  type Params,
+  type ParamsStructure,
+  paramsStructure,
+  type ScoreFn,
+  saveSafetensors,
+  scoreOf,
+  unflattenParams,
+  ValueError,
+  writeJsonAtomic,
+} from '@walkjump/tensor';
+
+/** The run-folder format this version writes and the newest it reads. */
+export const MODEL_FORMAT_VERSION = 1;
+
+/** The learning methods of {@link fitEnergy}. */
+export type FitMethod = 'deen' | 'multimeasurement' | 'mdae' | 'dual';
+
+/** The energy network of a model, as stored in `model.json`. */
+export interface NetSpec {
+  /** Network family (`mlp` of `@walkjump/nets`). */
+  readonly kind: 'mlp';
+  /** Hidden widths. */
+  readonly widths: readonly number[];
+  /** Hidden nonlinearity. */
+  readonly activation: Activation;
+}
+
+/** A model's configuration: everything but the weights; `model.json` of a run folder. */
+export interface ModelConfig {
+  /** Run-folder format version ({@link MODEL_FORMAT_VERSION} when written by this version). */
+  readonly formatVersion: number;
+  /** What the network computes: an energy E(y) of the smoothed density (the score is −∇E). */
+  readonly kind: 'energy';
+  /** How it was learned. */
+  readonly method: FitMethod;
+  /** Noise level σ of Y = X + N(0, σ²I). */
+  readonly sigma: number;
+  /** Number of measurements M (1 for DEEN). */
+  readonly M: number;
+  /** The energy network. */
+  readonly net: NetSpec;
+  /** Shape of one clean sample x (without the batch axis), e.g. [2] or [784]. */
+  readonly eventShape: readonly number[];
+  /** For image data: height, width (pictures are drawn as grids). */
+  readonly image?: { readonly height: number; readonly width: number };
+  /** For manifold data: the analytic manifold the samples live on. */
+  readonly manifold?: ManifoldSpec;
+  /** [min, max] of the training data, when it was given as samples (chains start in this box). */
+  readonly dataRange?: readonly [number, number];
+  /** Description of the training data (e.g. `mnist`, `mixture:ring8`, a file name). */
+  readonly data: string;
+  /** Training steps done. */
+  readonly trainedSteps: number;
+  /** Seed of the training run. */
+  readonly seed: number;
+}
+
+/** An analytic manifold of `@walkjump/manifold` by name and parameters. */
+export type ManifoldSpec =
+  | { readonly name: 'sphere'; readonly dim: number; readonly radius?: number }
+  | { readonly name: 'torus'; readonly R?: number; readonly r?: number };
+
+/**
+ * A learned energy model: the network E(y; θ) of the smoothed density p(y) of Y = X + N(0, σ²I)
+ * (Saremi & Hyvärinen 2019, §2), its score −∇E and its Tweedie/Robbins denoiser
+ * x̂(y) = y − σ²∇E(y) (eq. 2). Owns `params`: call {@link EnergyModel.dispose} when done.
+ */
+export interface EnergyModel {
+  /** Configuration (as in `model.json`). */
+  readonly config: ModelConfig;
+  /** Network weights. */
+  readonly params: Params;
+  /** E(y) for y of shape [B, ...eventShape], returns [B]. */
+  readonly energy: EnergyFn;
+  /** The score −∇_y E(y). */
+  readonly score: ScoreFn;
+  /** The Bayes estimator x̂(y) = y − σ²∇E(y) (eq. 2 of Saremi & Hyvärinen 2019). */
+  readonly denoise: Denoiser;
+  /** Frees the weights. */
+  dispose(): void;
+}
+
+/** The network of a spec. */
+export function networkOf(spec: NetSpec): Network<MlpParams> {
+  return mlp({ widths: spec.widths, activation: spec.activation });
+}
+
+/**
+ * Wraps weights and a configuration into an {@link EnergyModel}; ownership of `params` passes to the
+ * model. The energy flattens [B, ...eventShape] to [B, prod(eventShape)] for MLPs.
+ */
+export function makeEnergyModel(config: ModelConfig, params: Params): EnergyModel {
+  const net = networkOf(config.net);
+  const d = config.eventShape.reduce((p, q) => p * q, 1);
+  const energy: EnergyFn = (y) =>
+    tf.tidy(() => {
+      const flat = y.rank === 2 && y.shape[1] === d ? y : tf.reshape(y, [y.shape[0] as number, d]);
+      const e = net.apply(params as unknown as MlpParams, flat);
+      return e.rank === 1 ? e : tf.reshape(e, [e.shape[0] as number]);
+    });
+  let disposed = false;
+  return {
+    config,
+    params,
+    energy,
+    score: scoreOf(energy),
+    denoise: tweedieFromEnergy(energy, config.sigma),
+    dispose: () => {
+      if (!disposed) disposeParams(params);
+      disposed = true;
+    },
+  };
+}
+
+/** File names of a saved model inside a run folder. */
+export const MODEL_FILES = { config: 'model.json', weights: 'model.safetensors' } as const;
+
+/**
+ * Saves `model` into the folder `dir` (created by the caller): `model.safetensors` (float32 weights,
+ * named by their path in the parameter tree) and `model.json` (the {@link ModelConfig} and the tree's
+ * structure), each written atomically; weights first, so a `model.json` always has its weights.
+ * Loading with {@link loadModel} gives bit-identical weights.
+ */
+export async function saveModel(model: EnergyModel, dir: string): Promise<void> {
+  await saveSafetensors(join(dir, MODEL_FILES.weights), flattenParams(model.params), {
+    format: 'walkjump-model',
+    formatVersion: String(model.config.formatVersion),
+  });
+  await writeJsonAtomic(join(dir, MODEL_FILES.config), { ...model.config, structure: paramsStructure(model.params) });
+}
+
+/**
+ * Reads the {@link ModelConfig} of the run folder `dir` and checks its format version. Throws
+ * `DataError` when the folder has no model and `ValueError` when it was written by a newer walkjump.
+ */
+export function readModelConfig(dir: string): ModelConfig & { readonly structure: ParamsStructure } {
+  const path = join(dir, MODEL_FILES.config);
+  if (!existsSync(path))
+    throw new DataError(
+      `no model in ${JSON.stringify(dir)}: ${MODEL_FILES.config} is missing (train one with \`walkjump train\`)`,
+    );
+  let cfg: ModelConfig & { structure: ParamsStructure };
+  try {
+    cfg = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new DataError(`${path} is not valid JSON (${(cause as Error).message.split('\n')[0]})`, { cause });
+  }
+  const v = cfg?.formatVersion;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new DataError(`${path} has no valid formatVersion (got ${JSON.stringify(v)})`);
+  if (v > MODEL_FORMAT_VERSION) {
+    throw new ValueError(
+      `${path} was written by a newer walkjump (run-folder format ${v}; this version reads up to ${MODEL_FORMAT_VERSION}): upgrade walkjump`,
+    );
+  }
+  if (cfg.kind !== 'energy' || cfg.net?.kind !== 'mlp')
+    throw new DataError(`${path}: unsupported model kind ${JSON.stringify(cfg.kind)}/${JSON.stringify(cfg.net?.kind)}`);
+  return cfg;
+}
+
+/**
+ * Loads a model saved by {@link saveModel} from the run folder `dir`. The caller owns the result
+ * (dispose it). Throws as {@link readModelConfig}, and `DataError` for missing or mismatched weights.
+ */
+export async function loadModel(dir: string): Promise<EnergyModel> {
+  const { structure, ...config } = readModelConfig(dir);
+  const parsed = await loadSafetensors(join(dir, MODEL_FILES.weights));
+  let params: Params;
+  try {
+    params = unflattenParams(structure, parsed.tensors);
+  } catch (cause) {
+    tf.dispose(Object.values(parsed.tensors));
+    throw new DataError(
+      `${join(dir, MODEL_FILES.weights)} does not match ${MODEL_FILES.config}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  return makeEnergyModel(config, params);
+}
