@@ -2,7 +2,17 @@
 
 // --- targets with exact answers
 export type { LogProbFn, GradFn, DiscreteTarget } from './targets/types.ts';
-export { productBernoulli, ising, randomIsing, isingLattice, rbm, toSpins, toBinary } from './targets/models.ts';
+export {
+  productBernoulli,
+  ising,
+  randomIsing,
+  isingLattice,
+  isingMagnetization,
+  ISING_CRITICAL_COUPLING,
+  rbm,
+  toSpins,
+  toBinary,
+} from './targets/models.ts';
 export type { DiscreteModel, IsingParams, IsingLatticeOptions, RbmParams } from './targets/models.ts';
 export {
   exactDistribution,

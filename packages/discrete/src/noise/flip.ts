@@ -12,7 +12,7 @@ import {
   ValueError,
 } from '@walkjump/tensor';
 import { assertSpins } from '../internal/validate.ts';
-import type { DiscreteInfo, DiscreteKernel, DiscreteState } from '../samplers/types.ts';
+import type { DiscreteKernel, DiscreteState } from '../samplers/types.ts';
 import { enumerateStates, type ExactDistribution } from '../targets/exact.ts';
 import type { LogProbFn } from '../targets/types.ts';
 

@@ -222,6 +222,22 @@ export function isingLattice(opts: IsingLatticeOptions): DiscreteModel & { reado
   };
 }
 
+/** Critical coupling of the infinite square-lattice Ising model, J_c = ½ log(1 + √2) ≈ 0.4407 (Onsager 1944). */
+export const ISING_CRITICAL_COUPLING = 0.5 * Math.log(1 + Math.SQRT2);
+
+/**
+ * Spontaneous magnetization per site of the infinite 2-D square-lattice Ising model with coupling J and no
+ * field (Onsager 1949; Yang 1952): M(J) = (1 − sinh(2J)⁻⁴)^{1/8} for J > J_c, and 0 for J ≤ J_c. The known
+ * magnetization curve against which samplers of {@link isingLattice} are benchmarked: for L ≫ the correlation
+ * length, E|m| of the finite periodic lattice approaches M(J) from above in the ordered phase
+ * (m = mean of the spins). Plain number.
+ */
+export function isingMagnetization(J: number): number {
+  assertFinite('isingMagnetization', 'J', J);
+  if (J <= ISING_CRITICAL_COUPLING) return 0;
+  return (1 - Math.sinh(2 * J) ** -4) ** 0.125;
+}
+
 /** Parameters of {@link rbm}: W is d×m (row-major flat or nested), b visible biases [d], c hidden biases [m]. */
 export interface RbmParams {
   readonly W: ArrayLike<number> | readonly (readonly number[])[];
