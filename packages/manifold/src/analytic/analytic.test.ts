@@ -25,7 +25,11 @@ describe('analytic manifolds', () => {
       const cases = [
         [sphere(3, { radius: 2, center: [1, 0, 0] }), [1, 2 * c, 2 * s], [0, c, s]],
         [circle(), [c, s], [c, s]],
-        [torus({ R: 1, r: 0.4 }), [(1 + 0.4 * c) * Math.cos(1.1), (1 + 0.4 * c) * Math.sin(1.1), 0.4 * s], [c * Math.cos(1.1), c * Math.sin(1.1), s]],
+        [
+          torus({ R: 1, r: 0.4 }),
+          [(1 + 0.4 * c) * Math.cos(1.1), (1 + 0.4 * c) * Math.sin(1.1), 0.4 * s],
+          [c * Math.cos(1.1), c * Math.sin(1.1), s],
+        ],
         [ellipsoid([2, 1, 0.5]), [0, 0, 0.5], [0, 0, 1]],
       ] as const;
       for (const [M, p, normal] of cases) {
@@ -45,9 +49,15 @@ describe('analytic manifolds', () => {
       const ca = Math.cos(a);
       const sa = Math.sin(a);
       const R = [
-        ca + ux * ux * (1 - ca), ux * uy * (1 - ca) - uz * sa, ux * uz * (1 - ca) + uy * sa,
-        uy * ux * (1 - ca) + uz * sa, ca + uy * uy * (1 - ca), uy * uz * (1 - ca) - ux * sa,
-        uz * ux * (1 - ca) - uy * sa, uz * uy * (1 - ca) + ux * sa, ca + uz * uz * (1 - ca),
+        ca + ux * ux * (1 - ca),
+        ux * uy * (1 - ca) - uz * sa,
+        ux * uz * (1 - ca) + uy * sa,
+        uy * ux * (1 - ca) + uz * sa,
+        ca + uy * uy * (1 - ca),
+        uy * uz * (1 - ca) - ux * sa,
+        uz * ux * (1 - ca) - uy * sa,
+        uz * uy * (1 - ca) + ux * sa,
+        ca + uz * uz * (1 - ca),
       ];
       const xr = tf.tensor2d([R, [...so3().basePoint]]);
       const fr = so3().constraintFn(xr);

@@ -83,7 +83,14 @@ export function torus(opts: { R?: number; r?: number } = {}): AnalyticManifold {
       const q = tf.add(tf.square(tf.sub(rho, R)), tf.square(z));
       return tf.div(tf.sub(q, r * r), 2 * r);
     });
-  return { name: 'torus', ambientDim: 3, dim: 2, constraintFn, volume: 4 * Math.PI ** 2 * R * r, basePoint: [R + r, 0, 0] };
+  return {
+    name: 'torus',
+    ambientDim: 3,
+    dim: 2,
+    constraintFn,
+    volume: 4 * Math.PI ** 2 * R * r,
+    basePoint: [R + r, 0, 0],
+  };
 }
 
 /**

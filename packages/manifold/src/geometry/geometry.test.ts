@@ -26,9 +26,13 @@ function tinyMlp(n: number, h: number, k: number, seed: number) {
       return tf.add(tf.matMul(a, tf.tensor2d(W2, [k, h]), false, true), tf.tensor1d(b2));
     });
   const jac = (x: number[]): number[][] => {
-    const t = Array.from({ length: h }, (_, j) => Math.tanh(b1[j]! + x.reduce((s, xi, i) => s + W1[j * n + i]! * xi, 0)));
+    const t = Array.from({ length: h }, (_, j) =>
+      Math.tanh(b1[j]! + x.reduce((s, xi, i) => s + W1[j * n + i]! * xi, 0)),
+    );
     return Array.from({ length: k }, (_, a) =>
-      Array.from({ length: n }, (_, i) => t.reduce((s, tj, j) => s + W2[a * h + j]! * (1 - tj * tj) * W1[j * n + i]!, 0)),
+      Array.from({ length: n }, (_, i) =>
+        t.reduce((s, tj, j) => s + W2[a * h + j]! * (1 - tj * tj) * W1[j * n + i]!, 0),
+      ),
     );
   };
   return { fn, jac };
@@ -76,7 +80,8 @@ describe('tangentProject', () => {
             const want = explicitProject(jac(xs[b]!), vs[b]!);
             for (let l = 0; l < n; l++) err = Math.max(err, Math.abs(got[b]![l]! - want[l]!));
             // The projection is really tangent: J v' ≈ 0.
-            for (const row of jac(xs[b]!)) normal = Math.max(normal, Math.abs(row.reduce((s, a, l) => s + a * got[b]![l]!, 0)));
+            for (const row of jac(xs[b]!))
+              normal = Math.max(normal, Math.abs(row.reduce((s, a, l) => s + a * got[b]![l]!, 0)));
           }
           expect(err).toBeLessThan(1e-5);
           expect(normal).toBeLessThan(1e-5);

@@ -2,7 +2,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, assertNonNegative, assertPositive, assertSameShape, cg, lbfgs } from '@walkjump/tensor';
 import { jvpOnly, vjpOnly } from '../internal/ad.ts';
 import { solvePosition } from '../internal/solve.ts';
-import { constraintCodim, evalF, fround, jacobianHost, projectRow, readHost, rowNorms, solveDense, gram, toTensor } from '../internal/host.ts';
+import {
+  constraintCodim,
+  evalF,
+  fround,
+  jacobianHost,
+  projectRow,
+  readHost,
+  rowNorms,
+  solveDense,
+  gram,
+  toTensor,
+} from '../internal/host.ts';
 import type { ConstraintFn } from '../types.ts';
 
 /** Options of {@link tangentProject}. */

@@ -53,7 +53,13 @@ export function rowNorms(a: Float64Array, B: number, k: number): number[] {
  * The Jacobian J_F(x), `[B, k, n]` row-major on the host, by ONE reverse pass on k stacked copies
  * of the batch (rows are independent, so copy i with cotangent e_i gives row i of every J).
  */
-export function jacobianHost(constraintFn: ConstraintFn, x: Float64Array, B: number, n: number, k: number): Float64Array {
+export function jacobianHost(
+  constraintFn: ConstraintFn,
+  x: Float64Array,
+  B: number,
+  n: number,
+  k: number,
+): Float64Array {
   const g = withScope(() => {
     const xt = toTensor(x, [B, n]);
     const xr = tf.tile(xt, [k, 1]);

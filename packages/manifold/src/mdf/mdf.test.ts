@@ -20,7 +20,11 @@ describe('mdfLoss (Ross et al. eq. 8)', () => {
       const theta = 0.3;
       // On data F = 0 and ‖∇F‖ = 2θ|x| = 2θ = 0.6 < η = 1; negatives |F| = θ·3 and θ·0.75.
       const lossAt = (t: tf.Tensor) =>
-        mdfLoss(key(0), (z) => tf.mul(t, tf.sub(tf.sum(tf.square(z), 1, true), 1)), x, neg, { alpha: 0.5, beta: 2, eta: 1 });
+        mdfLoss(key(0), (z) => tf.mul(t, tf.sub(tf.sum(tf.square(z), 1, true), 1)), x, neg, {
+          alpha: 0.5,
+          beta: 2,
+          eta: 1,
+        });
       const th = tf.scalar(theta);
       const l = lossAt(th);
       const val = l.dataSync()[0]!;

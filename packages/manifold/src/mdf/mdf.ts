@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Key, ShapeError, assertNonNegative, normal } from '@walkjump/tensor';
+import { type Key, ShapeError, ValueError, assertNonNegative, normal } from '@walkjump/tensor';
 import { vjpOnly } from '../internal/ad.ts';
 import type { ConstraintFn } from '../types.ts';
 
@@ -16,6 +16,16 @@ export interface MdfLossOptions {
    * `'both'`: (η − ‖vᵀJ_F‖)², also bounding the largest by η (the paper's high-dimensional variant).
    */
   readonly rank?: 'min' | 'both';
+  /**
+   * Energy of the negative term: `'norm'` (default) −α‖F(x')‖ as in eq. 8, or `'squared'` −α‖F(x')‖²,
+   * the variant of App. B.2 (image MDFs: data term unsquared, negatives squared).
+   */
+  readonly negative?: 'norm' | 'squared';
+  /**
+   * Magnitude regularization γ·E(x')² of the negatives' energy E = ‖F(x')‖ or ‖F(x')‖² (App. B.2 uses
+   * 0.1 with the squared variant); keeps −α‖F(x')‖ from growing without bound. Default 0.
+   */
+  readonly negativeRegularization?: number;
 }
 
 /**
@@ -24,7 +34,9 @@ export interface MdfLossOptions {
  * `negatives` `[B', n]` (e.g. Langevin samples of ‖F‖ drawn outside the differentiated function, so constants, as sg[·] in eq. 8) and
  * v ~ Unif(S^{k−1}) drawn from `key`, one per data point. Differentiable in the parameters F closes
  * over (the vᵀJ_F term is a vjp, so this is a second-order gradient). Returns a scalar; the caller
- * owns it. Negative samples, the replay buffer and the Langevin sampler of ‖F‖ are the caller's.
+ * owns it. Options give the two-sided singular-value bound (`rank: 'both'`) and the squared-norm
+ * negatives of App. B.2. Negatives come from {@link ebmLangevin} on ‖F‖ with a {@link ReplayBuffer};
+ * {@link fitMdf} runs the whole training loop.
  * @public
  */
 export function mdfLoss(
@@ -38,6 +50,14 @@ export function mdfLoss(
   const alpha = opts.alpha ?? 1;
   const beta = opts.beta ?? 1;
   const eta = opts.eta ?? 1;
+  const negKind = opts.negative ?? 'norm';
+  const gamma = opts.negativeRegularization ?? 0;
+  if (negKind !== 'norm' && negKind !== 'squared')
+    throw new ValueError(`${fn}: 'negative' must be 'norm' or 'squared', got ${String(negKind)}`);
+  if (opts.rank !== undefined && opts.rank !== 'min' && opts.rank !== 'both') {
+    throw new ValueError(`${fn}: 'rank' must be 'min' or 'both', got ${String(opts.rank)}`);
+  }
+  assertNonNegative(fn, 'negativeRegularization', gamma);
   assertNonNegative(fn, 'alpha', alpha);
   assertNonNegative(fn, 'beta', beta);
   assertNonNegative(fn, 'eta', eta);
@@ -53,14 +73,20 @@ export function mdfLoss(
     }
     const norm = (t: tf.Tensor): tf.Tensor => tf.sqrt(tf.add(tf.sum(tf.square(t), 1), 1e-12));
     const onManifold = tf.mean(norm(fx));
-    const negative = tf.mean(norm(constraintFn(negatives)));
+    const fneg = constraintFn(negatives);
+    if (fneg.rank !== 2 || fneg.shape[0] !== negatives.shape[0] || fneg.shape[1] !== fx.shape[1]) {
+      throw new ShapeError(`${fn}: 'constraintFn' must map [B', n] to [B', k], got [${fneg.shape.join(', ')}]`);
+    }
+    const eNeg = negKind === 'norm' ? norm(fneg) : tf.sum(tf.square(fneg), 1);
+    const negative = tf.mean(eNeg);
+    const negReg = tf.mul(gamma, tf.mean(tf.square(eNeg)));
     const [B, k] = fx.shape as [number, number];
     const g = normal(key, [B, k]);
     const v = tf.div(g, tf.sqrt(tf.sum(tf.square(g), 1, true)));
     const vJ = norm(vjpOnly(constraintFn, x, v));
     const gap = tf.sub(eta, vJ);
     const rank = tf.mean(tf.square(opts.rank === 'both' ? gap : tf.relu(gap)));
-    return tf.add(tf.sub(onManifold, tf.mul(alpha, negative)), tf.mul(beta, rank)) as tf.Scalar;
+    return tf.add(tf.add(tf.sub(onManifold, tf.mul(alpha, negative)), tf.mul(beta, rank)), negReg) as tf.Scalar;
   });
 }
 
@@ -90,7 +116,9 @@ export function union(f1: ConstraintFn, f2: ConstraintFn): ConstraintFn {
       const a = f1(x);
       const b = f2(x);
       if (a.shape[1] !== b.shape[1]) {
-        throw new ShapeError(`union: both constraints must have the same outputs k, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+        throw new ShapeError(
+          `union: both constraints must have the same outputs k, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`,
+        );
       }
       return tf.mul(a, b);
     });

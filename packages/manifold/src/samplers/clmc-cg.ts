@@ -1,6 +1,6 @@
 // Matrix-free constrained Langevin step (Ross et al. 2023, Algorithm 1 with CG), never forming J_F.
 import * as tf from '@tensorflow/tfjs-core';
-import { type EnergyFn, type Key, cg, normal, split } from '@walkjump/tensor';
+import { type EnergyFn, type Key, cg, lbfgs, normal, split } from '@walkjump/tensor';
 import { jvpOnly, vjpOnly } from '../internal/ad.ts';
 import { constraintCodim, evalF, readHost, rowNorms, toTensor, withScope } from '../internal/host.ts';
 import { tangentProject } from '../geometry/geometry.ts';
@@ -14,6 +14,8 @@ export interface CgLangevinConfig {
   readonly maxIter: number;
   readonly cgTol: number;
   readonly cgMaxIter: number;
+  readonly multiplierSolver: 'newton' | 'lbfgs';
+  readonly gradClamp: number | undefined;
 }
 
 /**
@@ -44,6 +46,23 @@ export function cgLangevinStep(
       for (let c = 0; c < C; c++) if (!Number.isFinite(proj.residual[c]!)) active[c] = false;
       const y = tf.sub(tf.add(x, tf.mul(eps, proj.projected)), tf.mul(0.5 * eps * eps, state.energyGrad));
       const jjt = (w: tf.Tensor2D): tf.Tensor => tf.tidy(() => jvpOnly(constraintFn, x, vjpOnly(constraintFn, x, w)));
+      if (cfg.multiplierSolver === 'lbfgs') {
+        // Eq. 14 as in the paper: L-BFGS on ½‖F(y − J(x)ᵀλ)‖², J(x)ᵀλ by a vjp (matrix-free).
+        const at = (lam: tf.Tensor): tf.Tensor => tf.sub(y, vjpOnly(constraintFn, x, lam));
+        const out = lbfgs((lam) => tf.mul(0.5, tf.sum(tf.square(constraintFn(at(lam))))), tf.zeros([C, k]), {
+          maxIter: cfg.maxIter,
+          tol: 0,
+        });
+        newtonIterations = out.iterations;
+        const zl = at(out.x);
+        const res = rowNorms(readHost(constraintFn(zl)), C, k);
+        for (let c = 0; c < C; c++) {
+          if (!active[c]) continue;
+          solverResidual[c] = res[c]!;
+          ok[c] = res[c]! <= cfg.tol;
+        }
+        return readHost(zl);
+      }
       let lambda: tf.Tensor = tf.zeros([C, k]);
       let z: tf.Tensor = y;
       for (;;) {
@@ -59,7 +78,10 @@ export function cgLangevinStep(
         }
         if (!active.some(Boolean) || newtonIterations >= cfg.maxIter) break;
         const sol = cg(jjt, Fz, { tol: cfg.cgTol, maxIter: cfg.cgMaxIter });
-        const mask = tf.tensor2d(Float32Array.from(active, (a) => (a ? 1 : 0)), [C, 1]);
+        const mask = tf.tensor2d(
+          Float32Array.from(active, (a) => (a ? 1 : 0)),
+          [C, 1],
+        );
         lambda = tf.add(lambda, tf.mul(mask, sol.x));
         z = tf.sub(y, vjpOnly(constraintFn, x, lambda));
         newtonIterations++;
@@ -70,6 +92,10 @@ export function cgLangevinStep(
     const xOut = Float64Array.from(x0);
     for (let c = 0; c < C; c++) if (ok[c]) for (let l = 0; l < n; l++) xOut[c * n + l] = zHost[c * n + l]!;
     const { E, g } = energyAndGrad(fn, energyFn, xOut, C, n);
+    if (cfg.gradClamp !== undefined) {
+      const c = cfg.gradClamp;
+      for (let i = 0; i < g.length; i++) g[i] = Math.min(c, Math.max(-c, g[i]!));
+    }
     for (let c = 0; c < C; c++) if (!Number.isFinite(E[c]!)) ok[c] = false;
     const E0 = readHost(state.energy);
     const g0 = readHost(state.energyGrad);

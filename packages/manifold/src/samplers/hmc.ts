@@ -14,6 +14,13 @@ export interface ConstrainedHmcOptions {
   readonly maxIter?: number;
   /** Distance within which the backward solve must return to the start of each step (default 1e-4). */
   readonly reversibilityTol?: number;
+  /**
+   * How the position equation F(x + h(p − (h/2)∇E) − J(x)ᵀλ) = 0 is solved for λ: `'newton'`
+   * (default; quadratic convergence, J(x')J(x)ᵀ solves) or `'lbfgs'` (eq. 14 of Ross et al. 2023,
+   * L-BFGS with strong-Wolfe line search on ½‖F‖², App. B.1). Either way a solve that ends above
+   * `tol` rejects the move.
+   */
+  readonly multiplierSolver?: 'newton' | 'lbfgs';
 }
 
 /**
@@ -31,7 +38,11 @@ export interface ConstrainedHmcOptions {
  * start off M, non-positive step size).
  * @public
  */
-export function constrainedHmc(constraintFn: ConstraintFn, energyFn: EnergyFn, opts: ConstrainedHmcOptions): ConstrainedKernel {
+export function constrainedHmc(
+  constraintFn: ConstraintFn,
+  energyFn: EnergyFn,
+  opts: ConstrainedHmcOptions,
+): ConstrainedKernel {
   return rattleKernel('constrainedHmc', constraintFn, energyFn, {
     stepSize: opts.stepSize,
     numSteps: opts.numSteps ?? 10,
@@ -40,5 +51,7 @@ export function constrainedHmc(constraintFn: ConstraintFn, energyFn: EnergyFn, o
     reversibilityCheck: true,
     reversibilityTol: opts.reversibilityTol ?? 1e-4,
     metropolis: true,
+    multiplierSolver: opts.multiplierSolver ?? 'newton',
+    gradClamp: undefined,
   });
 }

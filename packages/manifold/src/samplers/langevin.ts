@@ -26,6 +26,18 @@ export interface ConstrainedLangevinOptions {
    * (e.g. image MDFs). Unadjusted only (`metropolis` must be false); `energyChange` is NaN.
    */
   readonly linearSolver?: 'exact' | 'cg';
+  /**
+   * Solver for the Lagrange multiplier λ of eqs. 12–13: `'newton'` (default: Newton on λ, or the
+   * quasi-Newton iteration with CG solves when `linearSolver: 'cg'`) or `'lbfgs'` (eq. 14 as in the
+   * paper: L-BFGS with strong-Wolfe line search on ½‖F(x + εr − (ε²/2)∇E − J(x)ᵀλ)‖², App. B.1;
+   * `maxIter` caps its iterations). The final ‖F‖ is `Info.solverResidual`; above `tol` the move is rejected.
+   */
+  readonly multiplierSolver?: 'newton' | 'lbfgs';
+  /**
+   * Clamp every entry of ∇E to [−c, c] in the drift, as EBM training does (Du & Mordatch 2019; Ross
+   * et al. 2023, App. B.1 "energy gradients clamped"). Unadjusted only; changes the target.
+   */
+  readonly gradClamp?: number;
   /** CG relative tolerance for `linearSolver: 'cg'` (default 1e-6). */
   readonly cgTol?: number;
   /** CG iteration cap for `linearSolver: 'cg'` (default 100). */
@@ -55,10 +67,13 @@ export function constrainedLangevin(
     reversibilityCheck: metropolis,
     reversibilityTol: opts.reversibilityTol ?? 1e-4,
     metropolis,
+    multiplierSolver: opts.multiplierSolver ?? 'newton',
+    gradClamp: opts.gradClamp,
   });
   const solver = opts.linearSolver ?? 'exact';
   if (solver === 'exact') return kernel;
-  if (solver !== 'cg') throw new ValueError(`constrainedLangevin: 'linearSolver' must be 'exact' or 'cg', got ${String(solver)}`);
+  if (solver !== 'cg')
+    throw new ValueError(`constrainedLangevin: 'linearSolver' must be 'exact' or 'cg', got ${String(solver)}`);
   if (metropolis) throw new ValueError(`constrainedLangevin: 'metropolis' needs linearSolver 'exact', got 'cg'`);
   const cgTol = opts.cgTol ?? 1e-6;
   const cgMaxIter = opts.cgMaxIter ?? 100;
@@ -67,7 +82,15 @@ export function constrainedLangevin(
   return cgLangevinStep(
     constraintFn,
     energyFn,
-    { stepSize: opts.stepSize, tol: opts.tol ?? 1e-5, maxIter: opts.maxIter ?? 50, cgTol, cgMaxIter },
+    {
+      stepSize: opts.stepSize,
+      tol: opts.tol ?? 1e-5,
+      maxIter: opts.maxIter ?? 50,
+      cgTol,
+      cgMaxIter,
+      multiplierSolver: opts.multiplierSolver ?? 'newton',
+      gradClamp: opts.gradClamp,
+    },
     kernel.init,
   );
 }

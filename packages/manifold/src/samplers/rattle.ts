@@ -3,6 +3,7 @@ import {
   type EnergyFn,
   type Key,
   ShapeError,
+  ValueError,
   assertInteger,
   assertPositive,
   normal,
@@ -20,7 +21,7 @@ import {
   toTensor,
   withScope,
 } from '../internal/host.ts';
-import { solvePosition } from '../internal/solve.ts';
+import { solvePosition, solvePositionLbfgs } from '../internal/solve.ts';
 import type { ConstraintFn } from '../types.ts';
 
 /**
@@ -86,6 +87,10 @@ export interface CoreConfig {
   readonly reversibilityCheck: boolean;
   readonly reversibilityTol: number;
   readonly metropolis: boolean;
+  /** Solver for the Lagrange multiplier of the position equation. */
+  readonly multiplierSolver: 'newton' | 'lbfgs';
+  /** Clamp each entry of ∇E to [−c, c] in the drift (unadjusted Langevin only; Du & Mordatch 2019). */
+  readonly gradClamp: number | undefined;
 }
 
 export function checkEnergyShape(fn: string, energy: EnergyFn, x: Float64Array, C: number, n: number): void {
@@ -96,7 +101,13 @@ export function checkEnergyShape(fn: string, energy: EnergyFn, x: Float64Array, 
   }
 }
 
-export function energyAndGrad(_fn: string, energy: EnergyFn, x: Float64Array, C: number, n: number): { E: Float64Array; g: Float64Array } {
+export function energyAndGrad(
+  _fn: string,
+  energy: EnergyFn,
+  x: Float64Array,
+  C: number,
+  n: number,
+): { E: Float64Array; g: Float64Array } {
   return withScope(() => {
     const xt = toTensor(x, [C, n]);
     let e: tf.Tensor | undefined;
@@ -113,12 +124,33 @@ export function energyAndGrad(_fn: string, energy: EnergyFn, x: Float64Array, C:
 }
 
 /** Builds a RATTLE-based kernel; shared by constrainedHmc and constrainedLangevin. */
-export function rattleKernel(fn: string, constraintFn: ConstraintFn, energyFn: EnergyFn, cfg: CoreConfig): ConstrainedKernel {
+export function rattleKernel(
+  fn: string,
+  constraintFn: ConstraintFn,
+  energyFn: EnergyFn,
+  cfg: CoreConfig,
+): ConstrainedKernel {
   assertPositive(fn, 'stepSize', cfg.stepSize);
   assertInteger(fn, 'numSteps', cfg.numSteps, 1);
   assertPositive(fn, 'tol', cfg.tol);
   assertInteger(fn, 'maxIter', cfg.maxIter, 1);
   assertPositive(fn, 'reversibilityTol', cfg.reversibilityTol);
+  if (cfg.gradClamp !== undefined) {
+    assertPositive(fn, 'gradClamp', cfg.gradClamp);
+    if (cfg.metropolis)
+      throw new ValueError(
+        `${fn}: 'gradClamp' changes the dynamics and is only allowed without the Metropolis correction`,
+      );
+  }
+  if (cfg.multiplierSolver !== 'newton' && cfg.multiplierSolver !== 'lbfgs') {
+    throw new ValueError(`${fn}: 'multiplierSolver' must be 'newton' or 'lbfgs', got ${String(cfg.multiplierSolver)}`);
+  }
+  const solve = cfg.multiplierSolver === 'newton' ? solvePosition : solvePositionLbfgs;
+  const clampG = (g: Float64Array): Float64Array => {
+    const c = cfg.gradClamp;
+    if (c !== undefined) for (let i = 0; i < g.length; i++) g[i] = Math.min(c, Math.max(-c, g[i]!));
+    return g;
+  };
   if (typeof constraintFn !== 'function') throw new TypeError(`${fn}: 'constraintFn' must be a function`);
   if (typeof energyFn !== 'function') throw new TypeError(`${fn}: 'energyFn' must be a function`);
   const h = cfg.stepSize;
@@ -135,7 +167,7 @@ export function rattleKernel(fn: string, constraintFn: ConstraintFn, energyFn: E
     return {
       position: toTensor(x, [C, n]),
       energy: tf.tensor1d(Float32Array.from(E)),
-      energyGrad: toTensor(g, [C, n]),
+      energyGrad: toTensor(clampG(g), [C, n]),
     };
   };
 
@@ -168,7 +200,7 @@ export function rattleKernel(fn: string, constraintFn: ConstraintFn, energyFn: E
       const active = failed.map((f) => !f);
       const y = new Float64Array(C * n);
       for (let i = 0; i < C * n; i++) y[i] = x[i]! + h * (p[i]! - 0.5 * h * g[i]!);
-      const fwd = solvePosition(constraintFn, y, J, active, C, n, k, cfg.tol, cfg.maxIter);
+      const fwd = solve(constraintFn, y, J, active, C, n, k, cfg.tol, cfg.maxIter);
       newtonIterations = Math.max(newtonIterations, fwd.iterations);
       const x1 = fwd.x;
       for (let c = 0; c < C; c++) {
@@ -178,7 +210,8 @@ export function rattleKernel(fn: string, constraintFn: ConstraintFn, energyFn: E
       }
       // Failed rows evaluate at their old position (keeps every number finite).
       for (let c = 0; c < C; c++) if (failed[c]) for (let l = 0; l < n; l++) x1[c * n + l] = x[c * n + l]!;
-      const { E: E1, g: g1 } = energyAndGrad(`${fn}.step`, energyFn, x1, C, n);
+      const { E: E1, g: g1raw } = energyAndGrad(`${fn}.step`, energyFn, x1, C, n);
+      const g1 = clampG(g1raw);
       const J1 = jacobianHost(constraintFn, x1, C, n, k);
       const p1 = new Float64Array(C * n);
       for (let c = 0; c < C; c++) {
@@ -193,7 +226,7 @@ export function rattleKernel(fn: string, constraintFn: ConstraintFn, energyFn: E
         const back = failed.map((f) => !f);
         const yb = new Float64Array(C * n);
         for (let i = 0; i < C * n; i++) yb[i] = x1[i]! + h * (-p1[i]! - 0.5 * h * g1[i]!);
-        const bwd = solvePosition(constraintFn, yb, J1, back, C, n, k, cfg.tol, cfg.maxIter);
+        const bwd = solve(constraintFn, yb, J1, back, C, n, k, cfg.tol, cfg.maxIter);
         newtonIterations = Math.max(newtonIterations, bwd.iterations);
         for (let c = 0; c < C; c++) {
           if (!back[c]) continue;

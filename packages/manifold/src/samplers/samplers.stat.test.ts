@@ -7,7 +7,6 @@ import { constrainedHmc } from './hmc.ts';
 import { constrainedLangevin } from './langevin.ts';
 import { type ConstrainedInfo, type ConstrainedKernel, disposeConstrainedState } from './rattle.ts';
 
-
 /** Kolmogorov–Smirnov statistic sup|F_n − F| of a sample against a continuous CDF. */
 function ksStatistic(sample: readonly number[], cdf: (x: number) => number): number {
   const s = [...sample].sort((a, b) => a - b);
@@ -51,7 +50,13 @@ function runChains(kernel: ConstrainedKernel, start: number[][], iterations: num
   }
   const final = st.position.arraySync();
   disposeConstrainedState(st);
-  return { final, acceptanceRate: acc / iterations, maxConstraintResidual: maxRes, solverFailures: fails, nonReversible: nonrev };
+  return {
+    final,
+    acceptanceRate: acc / iterations,
+    maxConstraintResidual: maxRes,
+    solverFailures: fails,
+    nonReversible: nonrev,
+  };
 }
 
 // Exactness of constrained HMC against Hausdorff-measure facts. Samples are the final states of C
@@ -65,9 +70,19 @@ describe('constrainedHmc is exact', () => {
   it('E = 0 on S²: uniform (mean 0, E[xxᵀ] = I/3, z ~ Unif[−1, 1] by Archimedes)', async () => {
     const S = sphere(3);
     const run = await expectNoLeak(() =>
-      runChains(constrainedHmc(S.constraintFn, zeroEnergy, { stepSize: 0.35, numSteps: 6, maxIter: 20 }), repeat(S.basePoint, C), 12, key(11)),
+      runChains(
+        constrainedHmc(S.constraintFn, zeroEnergy, { stepSize: 0.35, numSteps: 6, maxIter: 20 }),
+        repeat(S.basePoint, C),
+        12,
+        key(11),
+      ),
     );
-    console.log('S2 uniform:', { acc: run.acceptanceRate, fails: run.solverFailures, nonrev: run.nonReversible, res: run.maxConstraintResidual });
+    console.log('S2 uniform:', {
+      acc: run.acceptanceRate,
+      fails: run.solverFailures,
+      nonrev: run.nonReversible,
+      res: run.maxConstraintResidual,
+    });
     expect(run.maxConstraintResidual).toBeLessThanOrEqual(1e-5);
     expect(run.acceptanceRate).toBeGreaterThan(0.8);
     for (let i = 0; i < 3; i++) {
@@ -78,7 +93,10 @@ describe('constrainedHmc is exact', () => {
         expect(Math.abs(q.mean - (i === j ? 1 / 3 : 0))).toBeLessThan(4 * q.se);
       }
     }
-    const D = ksStatistic(run.final.map((x) => x[2]!), (z) => (z + 1) / 2);
+    const D = ksStatistic(
+      run.final.map((x) => x[2]!),
+      (z) => (z + 1) / 2,
+    );
     console.log('S2 uniform: KS(z) =', D, 'critical', ksCritical001(C));
     expect(D).toBeLessThan(ksCritical001(C));
   });
@@ -86,10 +104,16 @@ describe('constrainedHmc is exact', () => {
   it('E = −κ μᵀx on S²: von Mises–Fisher mean resultant length coth κ − 1/κ', async () => {
     const S = sphere(3);
     const kappa = 2;
-    const energy = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.mul(-kappa, tf.squeeze(tf.slice(x, [0, 2], [-1, 1]), [1])));
+    const energy = (x: tf.Tensor): tf.Tensor =>
+      tf.tidy(() => tf.mul(-kappa, tf.squeeze(tf.slice(x, [0, 2], [-1, 1]), [1])));
     // Start at the south pole, far from the mode.
     const run = await expectNoLeak(() =>
-      runChains(constrainedHmc(S.constraintFn, energy, { stepSize: 0.3, numSteps: 6, maxIter: 20 }), repeat([0, 0, -1], C), 12, key(12)),
+      runChains(
+        constrainedHmc(S.constraintFn, energy, { stepSize: 0.3, numSteps: 6, maxIter: 20 }),
+        repeat([0, 0, -1], C),
+        12,
+        key(12),
+      ),
     );
     const m = meanAndSE(run.final.map((x) => x[2]!));
     const want = 1 / Math.tanh(kappa) - 1 / kappa;
@@ -98,7 +122,10 @@ describe('constrainedHmc is exact', () => {
     expect(Math.abs(m.mean - want)).toBeLessThan(4 * m.se);
     // The density of z is ∝ e^{κz} on [−1, 1]: KS against its CDF.
     const cdf = (z: number): number => (Math.exp(kappa * z) - Math.exp(-kappa)) / (Math.exp(kappa) - Math.exp(-kappa));
-    const D = ksStatistic(run.final.map((x) => x[2]!), cdf);
+    const D = ksStatistic(
+      run.final.map((x) => x[2]!),
+      cdf,
+    );
     console.log('vMF: KS(z) =', D);
     expect(D).toBeLessThan(ksCritical001(C));
   });
@@ -108,7 +135,12 @@ describe('constrainedHmc is exact', () => {
     const r = 0.5;
     const T = torus({ R, r });
     const run = await expectNoLeak(() =>
-      runChains(constrainedHmc(T.constraintFn, zeroEnergy, { stepSize: 0.3, numSteps: 8, maxIter: 20 }), repeat(T.basePoint, C), 14, key(13)),
+      runChains(
+        constrainedHmc(T.constraintFn, zeroEnergy, { stepSize: 0.3, numSteps: 8, maxIter: 20 }),
+        repeat(T.basePoint, C),
+        14,
+        key(13),
+      ),
     );
     expect(run.maxConstraintResidual).toBeLessThanOrEqual(1e-5);
     const theta = run.final.map(([x, y, z]) => Math.atan2(z!, Math.hypot(x!, y!) - R));
@@ -125,7 +157,12 @@ describe('constrainedHmc is exact', () => {
     const O = so3();
     const n = 300;
     const run = await expectNoLeak(() =>
-      runChains(constrainedHmc(O.constraintFn, zeroEnergy, { stepSize: 0.25, numSteps: 8, maxIter: 20 }), repeat(O.basePoint, n), 10, key(14)),
+      runChains(
+        constrainedHmc(O.constraintFn, zeroEnergy, { stepSize: 0.25, numSteps: 8, maxIter: 20 }),
+        repeat(O.basePoint, n),
+        10,
+        key(14),
+      ),
     );
     const tr = run.final.map((x) => x[0]! + x[4]! + x[8]!);
     const t1 = meanAndSE(tr);
@@ -136,7 +173,9 @@ describe('constrainedHmc is exact', () => {
     expect(Math.abs(t2.mean - 1)).toBeLessThan(4 * t2.se);
     for (const x of run.final) {
       const det =
-        x[0]! * (x[4]! * x[8]! - x[5]! * x[7]!) - x[1]! * (x[3]! * x[8]! - x[5]! * x[6]!) + x[2]! * (x[3]! * x[7]! - x[4]! * x[6]!);
+        x[0]! * (x[4]! * x[8]! - x[5]! * x[7]!) -
+        x[1]! * (x[3]! * x[8]! - x[5]! * x[6]!) +
+        x[2]! * (x[3]! * x[7]! - x[4]! * x[6]!);
       expect(det).toBeGreaterThan(0);
     }
   });
@@ -146,7 +185,12 @@ describe('constrainedLangevin (unadjusted, Ross et al. Algorithm 1)', () => {
   it('stays on S² within tolerance; bias of the uniform target is small and reported', async () => {
     const S = sphere(3);
     const run = await expectNoLeak(() =>
-      runChains(constrainedLangevin(S.constraintFn, zeroEnergy, { stepSize: 0.3, maxIter: 20 }), repeat(S.basePoint, C), 40, key(15)),
+      runChains(
+        constrainedLangevin(S.constraintFn, zeroEnergy, { stepSize: 0.3, maxIter: 20 }),
+        repeat(S.basePoint, C),
+        40,
+        key(15),
+      ),
     );
     const z = run.final.map((x) => x[2]!);
     const m2 = meanAndSE(z.map((v) => v * v));
@@ -160,7 +204,8 @@ describe('constrainedLangevin (unadjusted, Ross et al. Algorithm 1)', () => {
     const S = sphere(3);
     const kappa = 2;
     const want = 1 / Math.tanh(kappa) - 1 / kappa;
-    const energy = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.mul(-kappa, tf.squeeze(tf.slice(x, [0, 2], [-1, 1]), [1])));
+    const energy = (x: tf.Tensor): tf.Tensor =>
+      tf.tidy(() => tf.mul(-kappa, tf.squeeze(tf.slice(x, [0, 2], [-1, 1]), [1])));
     const out: Record<string, number> = {};
     for (const metropolis of [false, true]) {
       const run = await expectNoLeak(() =>

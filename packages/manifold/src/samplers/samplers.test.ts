@@ -21,7 +21,9 @@ const start = (): tf.Tensor2D =>
 describe('constrained kernels: misuse throws at construction or init', () => {
   it('step size <= 0, numSteps < 1, wrong F shape, off-manifold start, wrong energy shape', async () => {
     await expectNoLeak(() => {
-      expect(() => constrainedHmc(S.constraintFn, zeroEnergy, { stepSize: 0 })).toThrow(/'stepSize' must be a positive number, got 0/);
+      expect(() => constrainedHmc(S.constraintFn, zeroEnergy, { stepSize: 0 })).toThrow(
+        /'stepSize' must be a positive number, got 0/,
+      );
       expect(() => constrainedLangevin(S.constraintFn, zeroEnergy, { stepSize: -0.1 })).toThrow(/'stepSize'/);
       expect(() => constrainedHmc(S.constraintFn, zeroEnergy, { stepSize: 0.1, numSteps: 0 })).toThrow(/'numSteps'/);
       const x = start();
@@ -33,7 +35,9 @@ describe('constrained kernels: misuse throws at construction or init', () => {
         [0, 0, 1],
         [0, 0, 1.1],
       ]);
-      expect(() => constrainedHmc(S.constraintFn, zeroEnergy, { stepSize: 0.1 }).init(off)).toThrow(/row 1.*projectToManifold/);
+      expect(() => constrainedHmc(S.constraintFn, zeroEnergy, { stepSize: 0.1 }).init(off)).toThrow(
+        /row 1.*projectToManifold/,
+      );
       const badE = constrainedHmc(S.constraintFn, (z) => tf.sum(z), { stepSize: 0.1 });
       expect(() => badE.init(x)).toThrow(/'energyFn' must map \[4, 3\] to \[4\]/);
       const rank1 = tf.tensor1d([0, 0, 1]);
@@ -122,7 +126,12 @@ describe('constrainedLangevin with linearSolver: cg (matrix-free, Ross et al. Al
     await expectNoLeak(() => {
       const T = torus({ R: 1, r: 0.5 });
       const energy = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.sum(tf.mul(x, tf.tensor1d([0.3, -0.2, 0.5])), 1));
-      const cgK = constrainedLangevin(T.constraintFn, energy, { stepSize: 0.15, linearSolver: 'cg', tol: 1e-6, cgTol: 1e-7 });
+      const cgK = constrainedLangevin(T.constraintFn, energy, {
+        stepSize: 0.15,
+        linearSolver: 'cg',
+        tol: 1e-6,
+        cgTol: 1e-7,
+      });
       const exK = constrainedLangevin(T.constraintFn, energy, { stepSize: 0.15, tol: 1e-6 });
       const x = tf.tensor2d([T.basePoint as number[], [0, 1.5, 0], [-1, 0, 0.5], [0, -1, -0.5]]);
       let a = cgK.init(x);
@@ -136,7 +145,8 @@ describe('constrainedLangevin with linearSolver: cg (matrix-free, Ross et al. Al
         expect(ia.newtonIterations).toBeGreaterThan(0);
         const pa = a2.position.arraySync();
         const pb = b2.position.arraySync();
-        for (let c = 0; c < 4; c++) for (let l = 0; l < 3; l++) maxDiff = Math.max(maxDiff, Math.abs(pa[c]![l]! - pb[c]![l]!));
+        for (let c = 0; c < 4; c++)
+          for (let l = 0; l < 3; l++) maxDiff = Math.max(maxDiff, Math.abs(pa[c]![l]! - pb[c]![l]!));
         disposeConstrainedState(a);
         disposeConstrainedState(b);
         a = a2;
@@ -147,9 +157,65 @@ describe('constrainedLangevin with linearSolver: cg (matrix-free, Ross et al. Al
       disposeConstrainedState(a);
       disposeConstrainedState(b);
       x.dispose();
-      expect(() => constrainedLangevin(T.constraintFn, energy, { stepSize: 0.1, linearSolver: 'cg', metropolis: true })).toThrow(
-        /'metropolis' needs linearSolver 'exact'/,
+      expect(() =>
+        constrainedLangevin(T.constraintFn, energy, { stepSize: 0.1, linearSolver: 'cg', metropolis: true }),
+      ).toThrow(/'metropolis' needs linearSolver 'exact'/);
+    });
+  });
+});
+
+describe("multiplierSolver: 'lbfgs' (eq. 14 as in Ross et al.) and gradClamp", () => {
+  it('L-BFGS on ½‖F‖² reaches the Newton root (exact and matrix-free paths), residual reported; clamp validated', async () => {
+    await expectNoLeak(() => {
+      const T = torus({ R: 1, r: 0.5 });
+      const energy = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.sum(tf.mul(x, tf.tensor1d([0.3, -0.2, 0.5])), 1));
+      const x = tf.tensor2d([T.basePoint as number[], [0, 1.5, 0], [-1, 0, 0.5], [0, -1, -0.5]]);
+      const newton = constrainedLangevin(T.constraintFn, energy, { stepSize: 0.15, tol: 1e-5 });
+      const st = newton.init(x);
+      const [a, ia] = newton.step(key(30), st);
+      for (const linearSolver of ['exact', 'cg'] as const) {
+        const lb = constrainedLangevin(T.constraintFn, energy, {
+          stepSize: 0.15,
+          tol: 1e-5,
+          multiplierSolver: 'lbfgs',
+          linearSolver,
+          maxIter: 100,
+        });
+        const [b, ib] = lb.step(key(30), st);
+        expect(ib.accepted).toEqual(ia.accepted);
+        expect(ib.accepted.every(Boolean)).toBe(true);
+        expect(Math.max(...ib.solverResidual)).toBeLessThanOrEqual(1e-5);
+        const pa = a.position.dataSync();
+        const pb = b.position.dataSync();
+        for (let i = 0; i < pa.length; i++) expect(Math.abs(pa[i]! - pb[i]!)).toBeLessThan(1e-4);
+        disposeConstrainedState(b);
+      }
+      // HMC with the L-BFGS solve keeps the reversibility check and MH: ΔH small, accepted.
+      const hmc = constrainedHmc(T.constraintFn, energy, {
+        stepSize: 0.1,
+        numSteps: 2,
+        multiplierSolver: 'lbfgs',
+        maxIter: 100,
+      });
+      const [h, ih] = hmc.step(key(31), st);
+      expect(ih.nonReversible.some(Boolean)).toBe(false);
+      expect(ih.acceptanceRate).toBeGreaterThan(0.7);
+      // Clamped drift: a huge linear energy moves no faster than ε²/2·c per coordinate.
+      const steep = (z: tf.Tensor): tf.Tensor => tf.tidy(() => tf.mul(1e4, tf.sum(z, 1)));
+      const cl = constrainedLangevin(T.constraintFn, steep, { stepSize: 0.1, gradClamp: 0.5 });
+      const s2 = cl.init(x);
+      expect(Math.max(...Array.from(s2.energyGrad.dataSync()).map(Math.abs))).toBe(0.5);
+      expect(() =>
+        constrainedLangevin(T.constraintFn, steep, { stepSize: 0.1, gradClamp: 0.5, metropolis: true }),
+      ).toThrow(/'gradClamp'.*only allowed without the Metropolis correction/);
+      expect(() => constrainedLangevin(T.constraintFn, steep, { stepSize: 0.1, gradClamp: 0 })).toThrow(
+        /'gradClamp' must be a positive number/,
       );
+      expect(() =>
+        constrainedHmc(T.constraintFn, steep, { stepSize: 0.1, multiplierSolver: 'sgd' as 'newton' }),
+      ).toThrow(/'multiplierSolver' must be 'newton' or 'lbfgs'/);
+      x.dispose();
+      for (const s of [st, a, h, s2]) disposeConstrainedState(s);
     });
   });
 });
