@@ -1,5 +1,5 @@
-// @walkjump/langevin — Langevin kernels (BlackJAX shape: init → State, step(key, state) → [State, Info])
-// and the walk-jump driver.
+// @walkjump/langevin — Langevin kernels (BlackJAX shape: init → State, step(key, state) → [State, Info]),
+// the walk-jump driver, lifelong chains, multimeasurement samplers, diffusion samplers.
 export { mala, ula } from './kernels/overdamped.ts';
 export type {
   Kernel,
@@ -11,7 +11,33 @@ export type {
   MalaState,
   UlaState,
 } from './kernels/overdamped.ts';
-export { initUniformPlusNoise, walkJump } from './walk-jump/walk-jump.ts';
-export type { WalkJumpOptions, WalkJumpResult, WalkJumpSample } from './walk-jump/walk-jump.ts';
+export type { StepSize } from './internal/per-chain.ts';
 export { chengCoefficients, chengUnderdamped, sachsUnderdamped } from './kernels/underdamped.ts';
-export type { ChengCoefficients, ChengState, UnderdampedKernel, UnderdampedOptions, UnderdampedState } from './kernels/underdamped.ts';
+export type {
+  ChengCoefficients,
+  ChengState,
+  UnderdampedKernel,
+  UnderdampedOptions,
+  UnderdampedState,
+} from './kernels/underdamped.ts';
+export { walkJump } from './walk-jump/walk-jump.ts';
+export type { WalkJumpOptions, WalkJumpResult, WalkJumpSample } from './walk-jump/walk-jump.ts';
+export { initChains, initDataPlusNoise, initUniform, initUniformPlusNoise } from './walk-jump/init.ts';
+export type { InitScheme } from './walk-jump/init.ts';
+export { reverseDiffusion, stochasticLocalization } from './diffusion/diffusion.ts';
+export type {
+  ReverseDiffusionOptions,
+  StochasticLocalizationOptions,
+  StochasticLocalizationResult,
+} from './diffusion/diffusion.ts';
+export {
+  jointMultimeasurement,
+  multimeasurementDenoise,
+  sequentialConditionalScore,
+  sequentialMultimeasurement,
+} from './multimeasurement/multimeasurement.ts';
+export type {
+  MultimeasurementOptions,
+  MultimeasurementResult,
+  NoiseConditionedScore,
+} from './multimeasurement/multimeasurement.ts';

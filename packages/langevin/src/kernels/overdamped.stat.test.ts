@@ -17,7 +17,8 @@ function lyapunov(M: M2, h: number): M2 {
   for (let i = 0; i < 2; i++)
     for (let j = 0; j < 2; j++) {
       const row: number[] = [];
-      for (let k = 0; k < 2; k++) for (let l = 0; l < 2; l++) row.push((i === k && j === l ? 1 : 0) - M[i * 2 + k]! * M[j * 2 + l]!);
+      for (let k = 0; k < 2; k++)
+        for (let l = 0; l < 2; l++) row.push((i === k && j === l ? 1 : 0) - M[i * 2 + k]! * M[j * 2 + l]!);
       K.push(row);
     }
   const rhs = [2 * h, 0, 0, 2 * h];
@@ -64,7 +65,8 @@ function moments(y: number[]) {
   for (let i = 0; i < C; i++) for (let j = 0; j < 2; j++) m[j]! += y[2 * i + j]! / C;
   const V: M2 = [0, 0, 0, 0];
   for (let i = 0; i < C; i++)
-    for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) V[2 * a + b]! += ((y[2 * i + a]! - m[a]!) * (y[2 * i + b]! - m[b]!)) / (C - 1);
+    for (let a = 0; a < 2; a++)
+      for (let b = 0; b < 2; b++) V[2 * a + b]! += ((y[2 * i + a]! - m[a]!) * (y[2 * i + b]! - m[b]!)) / (C - 1);
   return { m, V, C };
 }
 
@@ -76,7 +78,9 @@ function expectMoments(y: number[], mu: number[], V: M2) {
     for (let b = 0; b < 2; b++) {
       // Var of a sample covariance entry for Gaussian data: (V_aa V_bb + V_ab²)/C
       const se = Math.sqrt((V[3 * a]! * V[3 * b]! + V[2 * a + b]! ** 2) / C);
-      expect(Math.abs(S[2 * a + b]! - V[2 * a + b]!), `cov[${a}${b}] ${S[2 * a + b]} vs ${V[2 * a + b]}`).toBeLessThan(4.5 * se);
+      expect(Math.abs(S[2 * a + b]! - V[2 * a + b]!), `cov[${a}${b}] ${S[2 * a + b]} vs ${V[2 * a + b]}`).toBeLessThan(
+        4.5 * se,
+      );
     }
 }
 
@@ -134,7 +138,7 @@ describe('overdamped Langevin on 2-D Gaussians', () => {
     });
   }
 
-  it("the two parameterizations are the same chain: ε_eq5 = δ_eq42²/2; { energy } equals { score }", async () => {
+  it('the two parameterizations are the same chain: ε_eq5 = δ_eq42²/2; { energy } equals { score }', async () => {
     await expectNoLeak(() => {
       const g = gaussian([0, 0], [1, 0.3, 0.3, 2]);
       const init = normal(key(5), [16, 2]);

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  assertPositive,
   type EnergyFn,
   inputGrad,
   type Key,
@@ -12,6 +11,7 @@ import {
   uniform,
   ValueError,
 } from '@walkjump/tensor';
+import { checkChains, coef, coefRow, mapCoef, readStepSize, type StepSize } from '../internal/per-chain.ts';
 
 /** A sampler state: the chains' positions [C, ...] plus what the next step needs. */
 export interface KernelState {
@@ -55,8 +55,8 @@ export type LangevinParameterization = 'wjs2022' | 'saremi2019';
 
 /** Options of {@link ula} and {@link mala}. */
 export interface LangevinOptions {
-  /** δ (or ε, see `parameterization`), > 0. */
-  readonly stepSize: number;
+  /** δ (or ε, see `parameterization`), > 0: one number for all chains, or an array with one entry per chain. */
+  readonly stepSize: StepSize;
   readonly parameterization?: LangevinParameterization;
 }
 
@@ -64,12 +64,12 @@ export interface LangevinOptions {
 export type LangevinTarget = { readonly score: ScoreFn } | { readonly energy: EnergyFn; readonly score?: ScoreFn };
 
 /** The drift coefficient h of y ← y + h∇log p(y) + √(2h) ε for either parameterization. */
-function driftOf(fn: string, opts: LangevinOptions): number {
+function driftOf(fn: string, opts: LangevinOptions): number | Float64Array {
   if (opts === null || typeof opts !== 'object') throw new ValueError(`${fn}: options { stepSize } are required`);
-  assertPositive(fn, 'stepSize', opts.stepSize);
+  const step = readStepSize(fn, 'stepSize', opts.stepSize);
   const p = opts.parameterization ?? 'wjs2022';
-  if (p === 'wjs2022') return (opts.stepSize * opts.stepSize) / 2;
-  if (p === 'saremi2019') return opts.stepSize;
+  if (p === 'wjs2022') return mapCoef(step, (d) => (d * d) / 2);
+  if (p === 'saremi2019') return step;
   throw new ValueError(`${fn}: 'parameterization' must be 'wjs2022' or 'saremi2019', got ${String(p)}`);
 }
 
@@ -100,9 +100,12 @@ export const selectRows = (mask: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tens
 export function checkPosition(fn: string, position: tf.Tensor): void {
   if (!(position instanceof tf.Tensor)) throw new ShapeError(`${fn}.init: 'position' must be a tensor [C, ...]`);
   if (position.rank < 2 || position.shape[0] === 0) {
-    throw new ShapeError(`${fn}.init: 'position' must be a batch of chains [C, ...], got [${position.shape.join(', ')}]`);
+    throw new ShapeError(
+      `${fn}.init: 'position' must be a batch of chains [C, ...], got [${position.shape.join(', ')}]`,
+    );
   }
-  if (position.dtype !== 'float32') throw new ShapeError(`${fn}.init: 'position' must be float32, got ${position.dtype}`);
+  if (position.dtype !== 'float32')
+    throw new ShapeError(`${fn}.init: 'position' must be float32, got ${position.dtype}`);
   const bad = finiteRows(position);
   const ok = tf.tidy(() => tf.min(bad));
   const allFinite = ok.dataSync()[0] === 1;
@@ -113,13 +116,17 @@ export function checkPosition(fn: string, position: tf.Tensor): void {
 /** @internal */
 export function checkScore(fn: string, s: tf.Tensor, y: tf.Tensor): void {
   if (!sameShape(s.shape, y.shape)) {
-    throw new ShapeError(`${fn}.init: the score must return the position's shape [${y.shape.join(', ')}], got [${s.shape.join(', ')}]`);
+    throw new ShapeError(
+      `${fn}.init: the score must return the position's shape [${y.shape.join(', ')}], got [${s.shape.join(', ')}]`,
+    );
   }
 }
 
 function checkEnergy(fn: string, e: tf.Tensor, y: tf.Tensor): void {
   if (e.rank !== 1 || e.shape[0] !== y.shape[0]) {
-    throw new ShapeError(`${fn}.init: the energy must return per-chain energies [${y.shape[0]}], got [${e.shape.join(', ')}]`);
+    throw new ShapeError(
+      `${fn}.init: the energy must return per-chain energies [${y.shape[0]}], got [${e.shape.join(', ')}]`,
+    );
   }
 }
 
@@ -153,10 +160,11 @@ export function ula(target: LangevinTarget, opts: LangevinOptions): Kernel<UlaSt
   const fn = 'ula';
   const h = driftOf(fn, opts);
   const scoreFn = resolveScore(fn, target);
-  const noise = Math.sqrt(2 * h);
+  const noise = mapCoef(h, (x) => Math.sqrt(2 * x));
   return {
     init(position) {
       checkPosition(fn, position);
+      checkChains(fn, 'stepSize', h, position.shape[0]!);
       const s = scoreFn(position);
       try {
         checkScore(fn, s, position);
@@ -170,7 +178,7 @@ export function ula(target: LangevinTarget, opts: LangevinOptions): Kernel<UlaSt
     step(key, state) {
       const [position, score, nonFinite] = tf.tidy(() => {
         const y = state.position;
-        const prop = tf.add(tf.add(y, tf.mul(state.score, h)), tf.mul(normal(key, y.shape), noise));
+        const prop = tf.add(tf.add(y, tf.mul(state.score, coef(h, y))), tf.mul(normal(key, y.shape), coef(noise, y)));
         const s = scoreFn(prop);
         const ok = finiteRows(prop, s);
         return [selectRows(ok, prop, y), selectRows(ok, s, state.score), tf.sub(1, ok)];
@@ -182,7 +190,8 @@ export function ula(target: LangevinTarget, opts: LangevinOptions): Kernel<UlaSt
 
 /** @internal */
 export function resolveScore(fn: string, target: LangevinTarget): ScoreFn {
-  if (target === null || typeof target !== 'object') throw new ValueError(`${fn}: the target must be { score } or { energy }`);
+  if (target === null || typeof target !== 'object')
+    throw new ValueError(`${fn}: the target must be { score } or { energy }`);
   if (typeof target.score === 'function') return target.score;
   if ('energy' in target && typeof target.energy === 'function') {
     const g = inputGrad(target.energy);
@@ -200,22 +209,34 @@ export function resolveScore(fn: string, target: LangevinTarget): ScoreFn {
  * { acceptance, nonFinite }]`; a non-finite proposal is rejected and flagged. Stepping disposes
  * nothing it was given; the caller owns the returned state and info.
  */
-export function mala(target: { readonly energy: EnergyFn; readonly score?: ScoreFn }, opts: LangevinOptions): Kernel<MalaState> {
+export function mala(
+  target: { readonly energy: EnergyFn; readonly score?: ScoreFn },
+  opts: LangevinOptions,
+): Kernel<MalaState> {
   const fn = 'mala';
   const h = driftOf(fn, opts);
   if (target === null || typeof target !== 'object' || typeof target.energy !== 'function') {
-    throw new ValueError(`${fn}: the target must be { energy } (or { energy, score }): MALA needs log p up to a constant`);
+    throw new ValueError(
+      `${fn}: the target must be { energy } (or { energy, score }): MALA needs log p up to a constant`,
+    );
   }
   const { energy, score } = target;
   const both = (y: tf.Tensor): [tf.Tensor, tf.Tensor] =>
     score === undefined ? energyAndScore(energy, y) : tf.tidy(() => [energy(y), score(y)] as [tf.Tensor, tf.Tensor]);
-  const noise = Math.sqrt(2 * h);
+  const noise = mapCoef(h, (x) => Math.sqrt(2 * x));
+  const minus4h = mapCoef(h, (x) => -4 * x);
   // log q(a | b) up to a constant, per chain: −‖a − b − h s(b)‖²/(4h)
   const logQ = (a: tf.Tensor, b: tf.Tensor, sb: tf.Tensor): tf.Tensor =>
-    tf.tidy(() => tf.div(tf.sum(tf.reshape(tf.square(tf.sub(tf.sub(a, b), tf.mul(sb, h))), [a.shape[0]!, -1]), 1), -4 * h));
+    tf.tidy(() =>
+      tf.div(
+        tf.sum(tf.reshape(tf.square(tf.sub(tf.sub(a, b), tf.mul(sb, coef(h, a)))), [a.shape[0]!, -1]), 1),
+        coefRow(minus4h),
+      ),
+    );
   return {
     init(position) {
       checkPosition(fn, position);
+      checkChains(fn, 'stepSize', h, position.shape[0]!);
       const [e, s] = both(position);
       try {
         checkEnergy(fn, e, position);
@@ -232,7 +253,7 @@ export function mala(target: { readonly energy: EnergyFn; readonly score?: Score
       const [position, score, energy, nonFinite, acceptance] = tf.tidy(() => {
         const y = state.position;
         const C = y.shape[0]!;
-        const prop = tf.add(tf.add(y, tf.mul(state.score, h)), tf.mul(normal(kn, y.shape), noise));
+        const prop = tf.add(tf.add(y, tf.mul(state.score, coef(h, y))), tf.mul(normal(kn, y.shape), coef(noise, y)));
         const [e, s] = both(prop);
         const ok = finiteRows(prop, s, tf.reshape(e, [C, 1]));
         const logAlpha = tf.add(tf.sub(state.energy, e), tf.sub(logQ(y, prop, s), logQ(prop, y, state.score)));
@@ -248,7 +269,10 @@ export function mala(target: { readonly energy: EnergyFn; readonly score?: Score
           acceptance,
         ];
       }) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-      return [{ position, score, energy }, { nonFinite, acceptance }];
+      return [
+        { position, score, energy },
+        { nonFinite, acceptance },
+      ];
     },
   };
 }

@@ -4,12 +4,7 @@ import { foldIn, key, type Key, normal } from '@walkjump/tensor';
 import { expectNoLeak } from '@walkjump/testing';
 import { describe, expect, it } from 'vitest';
 import { ula } from './overdamped.ts';
-import {
-  chengUnderdamped,
-  sachsUnderdamped,
-  type UnderdampedKernel,
-  type UnderdampedState,
-} from './underdamped.ts';
+import { chengUnderdamped, sachsUnderdamped, type UnderdampedKernel, type UnderdampedState } from './underdamped.ts';
 
 // ---- the exact law of a linear-Gaussian chain: on a Gaussian target both kernels are affine
 // s ← F s + f + N(0, Q) in s = (y, v), so the law after n steps from a point mass is computable.

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertPositive, type Key, normal, ShapeError, split, ValueError } from '@walkjump/tensor';
+import { checkChains, coef, mapCoef, readStepSize, type StepSize } from '../internal/per-chain.ts';
 import {
   checkFiniteInit,
   checkPosition,
@@ -35,8 +36,8 @@ export interface ChengState extends UnderdampedState {
  * public walk-jump code multiplies by e^{−γ} per step instead, i.e. its γ equals our γδ.
  */
 export interface UnderdampedOptions {
-  /** δ, the time step, > 0. */
-  readonly stepSize: number;
+  /** δ, the time step, > 0: one number for all chains, or an array with one entry per chain. */
+  readonly stepSize: StepSize;
   /** γ, the friction (a rate: the damping per step is e^{−γδ}), > 0. */
   readonly friction: number;
   /** u, the inverse mass, > 0; default 1. */
@@ -51,14 +52,14 @@ export interface UnderdampedKernel<S extends UnderdampedState> extends Kernel<S>
   init(position: tf.Tensor, velocity?: tf.Tensor): S;
 }
 
-function readOptions(fn: string, opts: UnderdampedOptions): { delta: number; gamma: number; u: number } {
+function readOptions(fn: string, opts: UnderdampedOptions): { delta: number | Float64Array; gamma: number; u: number } {
   if (opts === null || typeof opts !== 'object')
     throw new ValueError(`${fn}: options { stepSize, friction } are required`);
-  assertPositive(fn, 'stepSize', opts.stepSize);
+  const delta = readStepSize(fn, 'stepSize', opts.stepSize);
   assertPositive(fn, 'friction', opts.friction);
   const u = opts.inverseMass ?? 1;
   assertPositive(fn, 'inverseMass', u);
-  return { delta: opts.stepSize, gamma: opts.friction, u };
+  return { delta, gamma: opts.friction, u };
 }
 
 /** Validates position (and velocity) at init and returns the copied velocity (zeros by default). */
@@ -113,12 +114,15 @@ export function sachsUnderdamped(
   const fn = 'sachsUnderdamped';
   const { delta, gamma, u } = readOptions(fn, opts);
   const scoreFn = resolveScore(fn, target);
-  const decay = Math.exp(-gamma * delta);
+  const decay = mapCoef(delta, (d) => Math.exp(-gamma * d));
   // √(u(1 − e^{−2γδ})) without cancellation for small γδ
-  const noise = Math.sqrt(-u * Math.expm1(-2 * gamma * delta));
-  const halfKick = (u * delta) / 2;
+  const noise = mapCoef(delta, (d) => Math.sqrt(-u * Math.expm1(-2 * gamma * d)));
+  const halfKick = mapCoef(delta, (d) => (u * d) / 2);
+  const halfDelta = mapCoef(delta, (d) => d / 2);
   return {
     init(position, velocity) {
+      checkPosition(fn, position);
+      checkChains(fn, 'stepSize', delta, position.shape[0]!);
       const v = initVelocity(fn, position, velocity);
       try {
         initScore(fn, scoreFn, position).dispose();
@@ -131,11 +135,16 @@ export function sachsUnderdamped(
     step(key: Key, state) {
       const [position, velocity, nonFinite] = tf.tidy(() => {
         const { position: y, velocity: v } = state;
-        const yMid = tf.add(y, tf.mul(v, delta / 2)); // A
+        const hd = coef(halfDelta, y);
+        const hk = coef(halfKick, y);
+        const yMid = tf.add(y, tf.mul(v, hd)); // A
         const psi = scoreFn(yMid);
-        const vKick = tf.add(v, tf.mul(psi, halfKick)); // B
-        const vNew = tf.add(tf.add(tf.mul(vKick, decay), tf.mul(psi, halfKick)), tf.mul(normal(key, y.shape), noise)); // O, B
-        const yNew = tf.add(yMid, tf.mul(vNew, delta / 2)); // A
+        const vKick = tf.add(v, tf.mul(psi, hk)); // B
+        const vNew = tf.add(
+          tf.add(tf.mul(vKick, coef(decay, y)), tf.mul(psi, hk)),
+          tf.mul(normal(key, y.shape), coef(noise, y)),
+        ); // O, B
+        const yNew = tf.add(yMid, tf.mul(vNew, hd)); // A
         const ok = finiteRows(yNew, vNew, psi);
         return [selectRows(ok, yNew, y), selectRows(ok, vNew, v), tf.sub(1, ok)];
       }) as [tf.Tensor, tf.Tensor, tf.Tensor];
@@ -203,8 +212,20 @@ function g3(x: number): number {
  * Σ_yy = uδ²·x·G(x), Σ_yv = uδ·x·φ₁², Σ_vv = −u·expm1(−2x), where φ₂ and G are the series above for
  * x < 1, so no difference of nearly equal numbers is ever formed.
  */
-export function chengCoefficients(opts: UnderdampedOptions): ChengCoefficients {
-  const { delta, gamma, u } = readOptions('chengCoefficients', opts);
+export function chengCoefficients(opts: {
+  readonly stepSize: number;
+  readonly friction: number;
+  readonly inverseMass?: number;
+}): ChengCoefficients {
+  const fn = 'chengCoefficients';
+  if (opts === null || typeof opts !== 'object')
+    throw new ValueError(`${fn}: options { stepSize, friction } are required`);
+  assertPositive(fn, 'stepSize', opts.stepSize);
+  assertPositive(fn, 'friction', opts.friction);
+  const u = opts.inverseMass ?? 1;
+  assertPositive(fn, 'inverseMass', u);
+  const delta = opts.stepSize;
+  const gamma = opts.friction;
   const x = gamma * delta;
   const phi1 = -Math.expm1(-x) / x;
   const G = g3(x);
@@ -244,11 +265,28 @@ export function chengCoefficients(opts: UnderdampedOptions): ChengCoefficients {
  */
 export function chengUnderdamped(target: LangevinTarget, opts: UnderdampedOptions): UnderdampedKernel<ChengState> {
   const fn = 'chengUnderdamped';
-  readOptions(fn, opts);
-  const c = chengCoefficients(opts);
+  const { delta, gamma, u } = readOptions(fn, opts);
+  const per =
+    typeof delta === 'number'
+      ? [chengCoefficients({ stepSize: delta, friction: gamma, inverseMass: u })]
+      : Array.from(delta, (d) => chengCoefficients({ stepSize: d, friction: gamma, inverseMass: u }));
+  // each coefficient as a number, or per chain (float64 host values, uploaded as [C, 1, …] in the step)
+  const pick = (name: keyof ChengCoefficients): number | Float64Array =>
+    typeof delta === 'number' ? per[0]![name] : Float64Array.from(per, (c) => c[name]);
+  const c = {
+    decay: pick('decay'),
+    vScore: pick('vScore'),
+    yVelocity: pick('yVelocity'),
+    yScore: pick('yScore'),
+    l11: pick('l11'),
+    l21: pick('l21'),
+    l22: pick('l22'),
+  };
   const scoreFn = resolveScore(fn, target);
   return {
     init(position, velocity) {
+      checkPosition(fn, position);
+      checkChains(fn, 'stepSize', delta, position.shape[0]!);
       const v = initVelocity(fn, position, velocity);
       let s: tf.Tensor;
       try {
@@ -266,10 +304,13 @@ export function chengUnderdamped(target: LangevinTarget, opts: UnderdampedOption
         const b1 = normal(k1, y.shape);
         const b2 = normal(k2, y.shape);
         const vNew = tf.add(
-          tf.add(tf.mul(v, c.decay), tf.mul(psi, c.vScore)),
-          tf.add(tf.mul(b1, c.l21), tf.mul(b2, c.l22)),
+          tf.add(tf.mul(v, coef(c.decay, y)), tf.mul(psi, coef(c.vScore, y))),
+          tf.add(tf.mul(b1, coef(c.l21, y)), tf.mul(b2, coef(c.l22, y))),
         );
-        const yNew = tf.add(tf.add(y, tf.mul(v, c.yVelocity)), tf.add(tf.mul(psi, c.yScore), tf.mul(b1, c.l11)));
+        const yNew = tf.add(
+          tf.add(y, tf.mul(v, coef(c.yVelocity, y))),
+          tf.add(tf.mul(psi, coef(c.yScore, y)), tf.mul(b1, coef(c.l11, y))),
+        );
         const sNew = scoreFn(yNew);
         const ok = finiteRows(yNew, vNew, sNew);
         return [selectRows(ok, yNew, y), selectRows(ok, vNew, v), selectRows(ok, sNew, psi), tf.sub(1, ok)];

@@ -3,12 +3,16 @@ import { key, NonFiniteError, ShapeError, ValueError } from '@walkjump/tensor';
 import { expectNoLeak } from '@walkjump/testing';
 import { describe, expect, it } from 'vitest';
 import { mala, ula } from '../kernels/overdamped.ts';
-import { initUniformPlusNoise, walkJump } from './walk-jump.ts';
+import { initUniformPlusNoise } from './init.ts';
+import { walkJump } from './walk-jump.ts';
 
 // 8 modes on a circle of radius 3, component std tau; noise sigma. Y's density is the mixture of
 // N(m_k, (tau² + sigma²)I); its score and the posterior mean E[X | y] are in closed form.
 const K = 8;
-const modes = Array.from({ length: K }, (_, k) => [3 * Math.cos((2 * Math.PI * k) / K), 3 * Math.sin((2 * Math.PI * k) / K)]);
+const modes = Array.from({ length: K }, (_, k) => [
+  3 * Math.cos((2 * Math.PI * k) / K),
+  3 * Math.sin((2 * Math.PI * k) / K),
+]);
 const tau = 0.1;
 const sigma = 0.5;
 const v = tau * tau + sigma * sigma;
@@ -104,9 +108,17 @@ describe('walkJump', () => {
   it('reverts a chain whose proposal is not finite and reports it in Info', async () => {
     await expectNoLeak(() => {
       // the score is finite at the start and NaN past |y| > 2: every chain blows up eventually
-      const score = (y: tf.Tensor) => tf.tidy(() => tf.where(tf.greater(tf.abs(y), 2), tf.fill(y.shape, Number.NaN), tf.neg(y)));
+      const score = (y: tf.Tensor) =>
+        tf.tidy(() => tf.where(tf.greater(tf.abs(y), 2), tf.fill(y.shape, Number.NaN), tf.neg(y)));
       const init = tf.zeros([3, 2]);
-      const res = walkJump({ key: key(4), kernel: ula({ score }, { stepSize: 1.5 }), jump: (y) => tf.clone(y), init, steps: 50, every: 10 });
+      const res = walkJump({
+        key: key(4),
+        kernel: ula({ score }, { stepSize: 1.5 }),
+        jump: (y) => tf.clone(y),
+        init,
+        steps: 50,
+        every: 10,
+      });
       expect(res.nonFinite).toBeGreaterThan(0);
       expect(res.walk.dataSync().every((u) => Number.isFinite(u) && Math.abs(u) <= 2)).toBe(true);
       tf.dispose([init, res.walk, res.jump]);
@@ -119,13 +131,28 @@ describe('walkJump', () => {
       const y0 = tf.zeros([3, 2]);
       expect(() => ula({ score }, { stepSize: 0 })).toThrow(/ula: 'stepSize' must be a positive number, got 0/);
       expect(() => ula({ score }, { stepSize: -1 })).toThrow(ValueError);
-      expect(() => ula({ score: (y) => tf.tidy(() => tf.log(tf.sub(y, 1))) }, { stepSize: 0.1 }).init(y0)).toThrow(NonFiniteError);
+      expect(() => ula({ score: (y) => tf.tidy(() => tf.log(tf.sub(y, 1))) }, { stepSize: 0.1 }).init(y0)).toThrow(
+        NonFiniteError,
+      );
       const nan = tf.tensor2d([[0, Number.NaN]]);
       expect(() => ula({ score }, { stepSize: 0.1 }).init(nan)).toThrow(/'position' contains NaN/);
       expect(() => ula({ score: (y) => tf.sum(y, 1) }, { stepSize: 0.1 }).init(y0)).toThrow(ShapeError);
-      expect(() => ula({ score: (y) => tf.sum(y, 1) }, { stepSize: 0.1 }).init(y0)).toThrow(/score must return the position's shape \[3, 2\], got \[3\]/);
-      expect(() => mala({ energy: (y) => tf.clone(y) }, { stepSize: 0.1 }).init(y0)).toThrow(/energy must return per-chain energies \[3\]/);
-      expect(() => walkJump({ key: key(0), kernel: ula({ score }, { stepSize: 0.1 }), jump: score, init: y0, steps: 10, every: 0 })).toThrow(/'every'/);
+      expect(() => ula({ score: (y) => tf.sum(y, 1) }, { stepSize: 0.1 }).init(y0)).toThrow(
+        /score must return the position's shape \[3, 2\], got \[3\]/,
+      );
+      expect(() => mala({ energy: (y) => tf.clone(y) }, { stepSize: 0.1 }).init(y0)).toThrow(
+        /energy must return per-chain energies \[3\]/,
+      );
+      expect(() =>
+        walkJump({
+          key: key(0),
+          kernel: ula({ score }, { stepSize: 0.1 }),
+          jump: score,
+          init: y0,
+          steps: 10,
+          every: 0,
+        }),
+      ).toThrow(/'every'/);
       tf.dispose([y0, nan]);
     });
   });

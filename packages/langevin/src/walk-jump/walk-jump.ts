@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, assertNonNegative, type Denoiser, foldIn, type Key, normal, split, uniform, ValueError } from '@walkjump/tensor';
+import { assertInteger, assertNonNegative, type Denoiser, foldIn, type Key, ValueError } from '@walkjump/tensor';
 import type { Kernel, KernelState } from '../kernels/overdamped.ts';
+import { type InitScheme, initChains } from './init.ts';
 
 /** One emitted sample of {@link walkJump}: tensors valid only during the callback (copy to keep). */
 export interface WalkJumpSample {
@@ -20,8 +21,12 @@ export interface WalkJumpOptions<S extends KernelState> {
   readonly kernel: Kernel<S>;
   /** The jump x̂(y) (e.g. `tweedieFromEnergy(energy, σ)` or `tweedie(score, σ)`). */
   readonly jump: Denoiser;
-  /** Initial positions [C, ...] (not disposed). */
-  readonly init: tf.Tensor;
+  /**
+   * Initial positions [C, ...] (not disposed), or an initialization scheme drawn with
+   * `foldIn(key, 0)` (see {@link initChains}): uniform (Algorithms 1–2, line 4), uniform + noise
+   * (Remark 4), or data + noise.
+   */
+  readonly init: tf.Tensor | InitScheme;
   /** Walk steps after burn-in. */
   readonly steps: number;
   /** Δk: emit a jump every `every` steps. */
@@ -72,7 +77,13 @@ export function walkJump<S extends KernelState>(opts: WalkJumpOptions<S>): WalkJ
   const collect = opts.collect ?? true;
   const walks: tf.Tensor[] = [];
   const jumps: tf.Tensor[] = [];
-  let state = kernel.init(init);
+  const y0 = init instanceof tf.Tensor ? init : initChains(foldIn(key, 0), init);
+  let state: S;
+  try {
+    state = kernel.init(y0);
+  } finally {
+    if (y0 !== init) y0.dispose();
+  }
   let accSum: tf.Tensor | null = null;
   let nonFiniteSum: tf.Tensor = tf.scalar(0);
   const total = burnIn + opts.steps;
@@ -114,26 +125,4 @@ export function walkJump<S extends KernelState>(opts: WalkJumpOptions<S>): WalkJ
     tf.dispose([...walks, ...jumps, nonFiniteSum]);
     accSum?.dispose();
   }
-}
-
-/**
- * The initialization of Saremi & Srivastava (2022), Remark 4: Y₀ = U + σε with U ~ Unif([low, high])
- * and ε ~ N(0, I), which starts chains "relatively close" to the noisy density for large σ. `shape`
- * is [C, ...]; defaults low = 0, high = 1. The caller owns the result.
- */
-export function initUniformPlusNoise(
-  key: Key,
-  shape: readonly number[],
-  opts: { readonly low?: number; readonly high?: number; readonly sigma: number },
-): tf.Tensor {
-  const fn = 'initUniformPlusNoise';
-  if (opts === null || typeof opts !== 'object') throw new ValueError(`${fn}: options { sigma } are required`);
-  assertNonNegative(fn, 'sigma', opts.sigma);
-  const low = opts.low ?? 0;
-  const high = opts.high ?? 1;
-  if (!(Number.isFinite(low) && Number.isFinite(high) && high > low)) {
-    throw new ValueError(`${fn}: 'low' and 'high' must be finite with low < high, got ${low} and ${high}`);
-  }
-  const [ku, kn] = split(key, 2) as [Key, Key];
-  return tf.tidy(() => tf.add(uniform(ku, shape, { min: low, max: high }), normal(kn, shape, { std: opts.sigma })));
 }
