@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { key, normal, ShapeError, ValueError } from '@walkjump/tensor';
 import { expectNoLeak, finiteDiffGrad, relError } from '@walkjump/testing';
 import { describe, expect, it } from 'vitest';
-import { type Activation, disposeParams, type MlpParams, mlp, paramCount } from './mlp.ts';
+import type { Activation } from '../core/layers.ts';
+import { disposeParams, type MlpParams, mlp, paramCount } from './mlp.ts';
 
 // A float64 reference forward pass of the same MLP, for finite differences.
 const phi64: Record<Activation, (x: number) => number> = {
@@ -76,7 +77,9 @@ describe('mlp', () => {
     const p = net.init(key(0), [2]);
     const bad = tf.ones([3, 5]);
     expect(() => net.apply(p, bad)).toThrow(ShapeError);
-    expect(() => net.apply(p, bad)).toThrow(/mlp\[4, → 1, swish\]\.apply: input 'x' must have shape \[B, 2\].*got \[3, 5\]/);
+    expect(() => net.apply(p, bad)).toThrow(
+      /mlp\[4, → 1, swish\]\.apply: input 'x' must have shape \[B, 2\].*got \[3, 5\]/,
+    );
     expect(() => mlp({ widths: [0] })).toThrow(ValueError);
     expect(() => mlp({ widths: [4], activation: 'relu' as Activation })).toThrow(ValueError);
     disposeParams(p);
@@ -97,7 +100,9 @@ describe('mlp', () => {
         // d/dW1 of the output, against finite differences in the float64 reference
         const w1 = params.layers[0]!.w;
         const gw = tf.grad((w: tf.Tensor) =>
-          tf.sum(net.apply({ layers: [{ w: w as tf.Tensor2D, b: params.layers[0]!.b }, ...params.layers.slice(1)] }, x)),
+          tf.sum(
+            net.apply({ layers: [{ w: w as tf.Tensor2D, b: params.layers[0]!.b }, ...params.layers.slice(1)] }, x),
+          ),
         )(w1);
         const fdw = finiteDiffGrad(
           (v) => forward64({ ws: [{ ...f.ws[0]!, w: v }, ...f.ws.slice(1)] }, act, x0),

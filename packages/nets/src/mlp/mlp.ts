@@ -1,27 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, type Key, normal, ShapeError, split, ValueError } from '@walkjump/tensor';
-
-/**
- * A parameter tree: a plain readonly object or array whose leaves are tensors. Local to nets for
- * now; it will be unified with `@walkjump/tensor`'s `Params` once that lands.
- */
-export type Params = { readonly [k: string]: tf.Tensor | Params } | readonly (tf.Tensor | Params)[];
+import { ACTIVATIONS, type Activation } from '../core/layers.ts';
+import { type Network, type Params, showShape } from '../core/network.ts';
 
 /** One dense layer `h ↦ h w + b`: `w` is [fanIn, fanOut], `b` is [fanOut]. */
-export interface DenseParams {
+export type DenseParams = {
   readonly w: tf.Tensor2D;
   readonly b: tf.Tensor1D;
-  readonly [k: string]: tf.Tensor;
-}
+  /** With spectral normalization: the power-iteration start vector [fanOut] (a buffer; gets no gradient). */
+  readonly u?: tf.Tensor1D;
+};
 
 /** Parameters of an {@link mlp}: its dense layers, input to output. */
-export interface MlpParams {
-  readonly layers: readonly DenseParams[];
-  readonly [k: string]: tf.Tensor | Params;
-}
-
-/** Nonlinearities of an {@link mlp}; every one is smooth (C^∞), so energies are twice differentiable. */
-export type Activation = 'swish' | 'softplus' | 'tanh' | 'elu' | 'gelu';
+export type MlpParams = { readonly layers: readonly DenseParams[] };
 
 /** Options of {@link mlp}. */
 export interface MlpOptions {
@@ -35,39 +26,14 @@ export interface MlpOptions {
   readonly init?: 'he' | 'glorot';
   /** Start the last layer at zero, so the initial network is the constant 0 (a flat energy). */
   readonly zeroLastLayer?: boolean;
-}
-
-/**
- * A network in the functional style: parameters are data, created by `init` and passed to `apply`.
- * @typeParam P - the parameter tree type.
- */
-export interface Network<P extends Params = Params> {
-  /** A short description used in error messages, e.g. `mlp[64, 64 → 1, swish]`. */
-  readonly name: string;
   /**
-   * Draws fresh parameters for inputs of per-sample shape `inputShape` (without the batch axis).
-   * Deterministic in `key`. The caller owns the returned tensors (dispose with `tf.dispose(params)`).
+   * Spectral normalization (Miyato et al. 2018) of every weight, W/σ(W), with σ(W) estimated by
+   * `iterations` power iterations (default 10) started from the stored vector `u` of each layer and
+   * treated as a constant in the gradient, as in PyTorch's `spectral_norm`. Used by the EBIM energy
+   * and the manifold-defining function of Ross et al. (002, App. B). `true` takes the defaults.
    */
-  init(key: Key, inputShape: readonly number[]): P;
-  /**
-   * Applies the network to a batch `x` of shape [B, ...inputShape]. Returns [B] when `outDim` is 1,
-   * otherwise [B, outDim]. Disposes nothing it was given; the caller owns the result.
-   */
-  apply(params: P, x: tf.Tensor): tf.Tensor;
+  readonly spectralNorm?: boolean | { readonly iterations?: number };
 }
-
-const ACTIVATIONS: Record<Activation, (x: tf.Tensor) => tf.Tensor> = {
-  swish: (x) => tf.mul(x, tf.sigmoid(x)),
-  softplus: (x) => tf.softplus(x),
-  tanh: (x) => tf.tanh(x),
-  // Second order relies on @walkjump/tensor's replacement of the Elu gradient (stock EluGrad has none).
-  elu: (x) => tf.elu(x),
-  // The tanh approximation of GELU (Hendrycks & Gimpel 2016; PyTorch's approximate='tanh').
-  gelu: (x) =>
-    tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))))))),
-};
-
-const showShape = (s: readonly (number | string)[]): string => `[${s.join(', ')}]`;
 
 /**
  * A multilayer perceptron `x ↦ W_L φ(… φ(W_1 x + b_1) …) + b_L` with a smooth nonlinearity φ, the
@@ -90,19 +56,31 @@ export function mlp(opts: MlpOptions): Network<MlpParams> {
   const activation = opts.activation ?? 'swish';
   const phi = ACTIVATIONS[activation];
   if (phi === undefined) {
-    throw new ValueError(`${fn}: 'activation' must be one of ${Object.keys(ACTIVATIONS).join(', ')}, got ${String(activation)}`);
+    throw new ValueError(
+      `${fn}: 'activation' must be one of ${Object.keys(ACTIVATIONS).join(', ')}, got ${String(activation)}`,
+    );
   }
   const initKind = opts.init ?? 'he';
   if (initKind !== 'he' && initKind !== 'glorot') {
     throw new ValueError(`${fn}: 'init' must be 'he' or 'glorot', got ${String(initKind)}`);
   }
+  const sn =
+    opts.spectralNorm === undefined || opts.spectralNorm === false
+      ? undefined
+      : opts.spectralNorm === true
+        ? {}
+        : opts.spectralNorm;
+  const snIterations = sn?.iterations ?? 10;
+  if (sn !== undefined) assertInteger(fn, 'spectralNorm.iterations', snIterations, 1);
   const widths = [...opts.widths];
   const name = `mlp[${[...widths.map(String), `→ ${outDim}`].join(', ')}, ${activation}]`;
   const nLayers = widths.length + 1;
 
   const init = (k: Key, inputShape: readonly number[]): MlpParams => {
     if (!Array.isArray(inputShape) || inputShape.length === 0) {
-      throw new ShapeError(`${name}.init: 'inputShape' must be a non-empty per-sample shape such as [2], got ${String(inputShape)}`);
+      throw new ShapeError(
+        `${name}.init: 'inputShape' must be a non-empty per-sample shape such as [2], got ${String(inputShape)}`,
+      );
     }
     inputShape.forEach((s, i) => {
       assertInteger(`${name}.init`, `inputShape[${i}]`, s, 1);
@@ -116,10 +94,18 @@ export function mlp(opts: MlpOptions): Network<MlpParams> {
       const fanOut = sizes[l + 1]!;
       const last = l === nLayers - 1;
       const std = initKind === 'he' ? Math.sqrt(2 / fanIn) : Math.sqrt(2 / (fanIn + fanOut));
-      const w = (last && opts.zeroLastLayer === true
-        ? tf.zeros([fanIn, fanOut])
-        : normal(keys[l]!, [fanIn, fanOut], { std })) as tf.Tensor2D;
-      layers.push({ w, b: tf.zeros([fanOut]) as tf.Tensor1D });
+      const w = (
+        last && opts.zeroLastLayer === true ? tf.zeros([fanIn, fanOut]) : normal(keys[l]!, [fanIn, fanOut], { std })
+      ) as tf.Tensor2D;
+      const b = tf.zeros([fanOut]) as tf.Tensor1D;
+      if (sn === undefined) layers.push({ w, b });
+      else {
+        const u = tf.tidy(() => {
+          const z = normal(split(keys[l]!, 2)[1]!, [fanOut]);
+          return tf.div(z, tf.norm(z)) as tf.Tensor1D;
+        });
+        layers.push({ w, b, u });
+      }
     }
     return { layers };
   };
@@ -127,7 +113,9 @@ export function mlp(opts: MlpOptions): Network<MlpParams> {
   const apply = (params: MlpParams, x: tf.Tensor): tf.Tensor => {
     const layers = params?.layers;
     if (!Array.isArray(layers) || layers.length !== nLayers) {
-      throw new ShapeError(`${name}.apply: 'params' must hold ${nLayers} layers, got ${Array.isArray(layers) ? layers.length : 'none'}`);
+      throw new ShapeError(
+        `${name}.apply: 'params' must hold ${nLayers} layers, got ${Array.isArray(layers) ? layers.length : 'none'}`,
+      );
     }
     const first = layers[0]!;
     const D = first.w.shape[0];
@@ -141,11 +129,20 @@ export function mlp(opts: MlpOptions): Network<MlpParams> {
     return tf.tidy(() => {
       let h: tf.Tensor = x.rank === 2 ? x : tf.reshape(x, [B, D]);
       for (let l = 0; l < nLayers; l++) {
-        const { w, b } = layers[l]!;
-        if (w.rank !== 2 || w.shape[0] !== h.shape[1] || b.rank !== 1 || b.shape[0] !== w.shape[1]) {
+        const { w: w0, b, u } = layers[l]!;
+        if (w0.rank !== 2 || w0.shape[0] !== h.shape[1] || b.rank !== 1 || b.shape[0] !== w0.shape[1]) {
           throw new ShapeError(
-            `${name}.apply: layer ${l} must have w [${h.shape[1]}, n] and b [n], got w ${showShape(w.shape)} and b ${showShape(b.shape)}`,
+            `${name}.apply: layer ${l} must have w [${h.shape[1]}, n] and b [n], got w ${showShape(w0.shape)} and b ${showShape(b.shape)}`,
           );
+        }
+        let w: tf.Tensor2D = w0;
+        if (sn !== undefined) {
+          if (u === undefined || u.rank !== 1 || u.shape[0] !== w0.shape[1]) {
+            throw new ShapeError(
+              `${name}.apply: layer ${l} needs the spectral-norm vector u [${w0.shape[1]}] (params from init with spectralNorm)`,
+            );
+          }
+          w = tf.div(w0, spectralNormEstimate(w0, u, snIterations)) as tf.Tensor2D;
         }
         h = tf.add(tf.matMul(h as tf.Tensor2D, w), b);
         if (l < nLayers - 1) h = phi(h);
@@ -158,6 +155,35 @@ export function mlp(opts: MlpOptions): Network<MlpParams> {
   };
 
   return { name, init, apply };
+}
+
+/** x with a zero gradient (the forward runs inside a kernel, so it is not taped). */
+const stopGradient = tf.customGrad(((x: tf.Tensor) => ({
+  value: tf.mul(x, 1),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
+
+/**
+ * σ(W) ≈ vᵀ W u by power iteration (Miyato et al. 2018, Alg. 1) on W [fanIn, fanOut] from `u0`:
+ * v ← Wu/‖Wu‖, u ← Wᵀv/‖Wᵀv‖, `iterations` times, u and v held constant in the gradient (so
+ * ∂σ/∂W = v uᵀ, as in PyTorch). Returns a scalar that never exceeds the true largest singular value.
+ */
+export function spectralNormEstimate(w: tf.Tensor2D, u0: tf.Tensor1D, iterations: number): tf.Scalar {
+  return tf.tidy(() => {
+    const [u, v] = (() => {
+      const wc = stopGradient(w) as tf.Tensor2D;
+      let u: tf.Tensor = stopGradient(tf.reshape(u0, [-1, 1]));
+      let v: tf.Tensor = u;
+      for (let i = 0; i < iterations; i++) {
+        v = tf.matMul(wc, u);
+        v = tf.div(v, tf.add(tf.norm(v), 1e-12));
+        u = tf.matMul(wc, v, true, false);
+        u = tf.div(u, tf.add(tf.norm(u), 1e-12));
+      }
+      return [stopGradient(u), stopGradient(v)];
+    })();
+    return tf.reshape(tf.matMul(tf.matMul(v, w, true, false), u), []) as tf.Scalar;
+  });
 }
 
 /** Number of scalar parameters in a parameter tree (sum of the leaves' sizes). */
