@@ -13,7 +13,10 @@ const sigma = 0.5;
 const linearEnergy = (M: tf.Tensor, b: tf.Tensor) => (y: tf.Tensor) =>
   tf.tidy(() => {
     const A = tf.div(tf.add(M, tf.transpose(M)), 2);
-    return tf.add(tf.mul(0.5, tf.sum(tf.mul(tf.matMul(y as tf.Tensor2D, A as tf.Tensor2D), y), 1)), tf.squeeze(tf.matMul(y as tf.Tensor2D, tf.reshape(b, [-1, 1]) as tf.Tensor2D), [1]));
+    return tf.add(
+      tf.mul(0.5, tf.sum(tf.mul(tf.matMul(y as tf.Tensor2D, A as tf.Tensor2D), y), 1)),
+      tf.squeeze(tf.matMul(y as tf.Tensor2D, tf.reshape(b, [-1, 1]) as tf.Tensor2D), [1]),
+    );
   });
 
 describe('deenLoss', () => {
@@ -47,7 +50,10 @@ describe('deenLoss', () => {
   it('is differentiable in closed-over parameters (double backprop) with the analytic gradient', async () => {
     await expectNoLeak(() => {
       const x = normal(key(3), [64, 2], { std: 2 });
-      const M0 = tf.tensor2d([[0.4, 0.1], [-0.2, 0.9]]);
+      const M0 = tf.tensor2d([
+        [0.4, 0.1],
+        [-0.2, 0.9],
+      ]);
       const b0 = tf.tensor1d([0.3, -0.5]);
       const M = tf.variable(M0);
       const b = tf.variable(b0);
@@ -80,7 +86,9 @@ describe('deenLoss', () => {
       const lossKey = key(21); // a fixed draw of the noise: a deterministic least-squares objective
       for (let t = 0; t < 300; t++) {
         if (t === 200) (opt as unknown as { learningRate: number }).learningRate = 0.01;
-        tf.dispose(opt.minimize(() => tf.mean(deenLoss(lossKey, energy, x, { sigma, checkFinite: false })) as tf.Scalar) ?? []);
+        tf.dispose(
+          opt.minimize(() => tf.mean(deenLoss(lossKey, energy, x, { sigma, checkFinite: false })) as tf.Scalar) ?? [],
+        );
       }
       // x̂(y) = y − σ²(Ây + b) must equal μ + k(y − μ), k = s²/(s²+σ²): Â = I/(s²+σ²), b = −μ/(s²+σ²)
       const v = s * s + sigma * sigma;
@@ -111,11 +119,15 @@ describe('deenLoss', () => {
     const x = tf.ones([3, 2]);
     const e = (y: tf.Tensor) => tf.sum(y, 1);
     expect(() => deenLoss(key(0), e, x, { sigma: 0 })).toThrow(ValueError);
-    expect(() => deenLoss(key(0), e, x, { sigma: -0.3 })).toThrow(/deenLoss: 'sigma' must be a positive number, got -0.3/);
+    expect(() => deenLoss(key(0), e, x, { sigma: -0.3 })).toThrow(
+      /deenLoss: 'sigma' must be a positive number, got -0.3/,
+    );
     const nan = tf.tensor2d([[1, Number.NaN]]);
     expect(() => deenLoss(key(0), e, nan, { sigma: 1 })).toThrow(/deenLoss: 'x' contains NaN/);
     expect(() => deenLoss(key(0), (y) => y, x, { sigma: 1 })).toThrow(ShapeError);
-    expect(() => deenLoss(key(0), (y) => y, x, { sigma: 1 })).toThrow(/'energy' must return per-sample energies \[3\], got \[3, 2\]/);
+    expect(() => deenLoss(key(0), (y) => y, x, { sigma: 1 })).toThrow(
+      /'energy' must return per-sample energies \[3\], got \[3, 2\]/,
+    );
     const xi = tf.ones([3, 2], 'int32');
     expect(() => deenLoss(key(0), e, xi, { sigma: 1 })).toThrow(/'x' must be float32/);
     expect(() => tweedieFromEnergy(e, Number.NaN)).toThrow(/tweedieFromEnergy: 'sigma'/);

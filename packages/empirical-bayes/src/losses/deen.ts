@@ -1,13 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  assertFloat,
-  assertPositive,
-  type EnergyFn,
-  type Key,
-  normal,
-  ShapeError,
-  ValueError,
-} from '@walkjump/tensor';
+import { assertFloat, assertPositive, type EnergyFn, type Key, normal, ShapeError, ValueError } from '@walkjump/tensor';
 
 /** Options of {@link deenLoss}. */
 export interface DeenLossOptions {

@@ -52,14 +52,16 @@ export function gaussianKdeEnergy(centres: tf.Tensor, sigma: number, opts: Gauss
   if (centres.rank < 2) assertRank(fn, 'centres', centres, 2);
   assertFloat(fn, 'centres', centres);
   const N = centres.shape[0]!;
-  if (N === 0) throw new ShapeError(`${fn}: 'centres' must hold at least one centre, got shape [${centres.shape.join(', ')}]`);
+  if (N === 0)
+    throw new ShapeError(`${fn}: 'centres' must hold at least one centre, got shape [${centres.shape.join(', ')}]`);
   const maxBlockElements = opts.maxBlockElements ?? 2 ** 22;
   assertInteger(fn, 'maxBlockElements', maxBlockElements, 1);
   const sampleShape = centres.shape.slice(1);
   const d = centres.size / N;
   const s2 = sigma * sigma;
   const logNorm = Math.log(N) + 0.5 * d * Math.log(2 * Math.PI * s2);
-  if (!Number.isFinite(logNorm)) throw new ValueError(`${fn}: the normalizing constant overflowed (d = ${d}, σ = ${sigma})`);
+  if (!Number.isFinite(logNorm))
+    throw new ValueError(`${fn}: the normalizing constant overflowed (d = ${d}, σ = ${sigma})`);
   const rowsPerBlock = Math.max(1, Math.floor(maxBlockElements / N));
   const c2 = (): tf.Tensor2D => tf.reshape(centres, [N, d]) as tf.Tensor2D;
   // ‖c_n‖² as a column [N, 1], cached: the one tensor this closure owns.
@@ -69,7 +71,9 @@ export function gaussianKdeEnergy(centres: tf.Tensor, sigma: number, opts: Gauss
     if (cc === null) throw new ValueError(`${fn}.${name}: called after dispose()`);
     const ok = y.rank === sampleShape.length + 1 && sampleShape.every((s, i) => s === y.shape[i + 1]);
     if (!ok) {
-      throw new ShapeError(`${fn}.${name}: 'y' must have shape [B, ${sampleShape.join(', ')}], got [${y.shape.join(', ')}]`);
+      throw new ShapeError(
+        `${fn}.${name}: 'y' must have shape [B, ${sampleShape.join(', ')}], got [${y.shape.join(', ')}]`,
+      );
     }
     return y.shape[0]!;
   };
