@@ -41,3 +41,11 @@ export type {
   MultimeasurementResult,
   NoiseConditionedScore,
 } from './multimeasurement/multimeasurement.ts';
+export { lifelongChain } from './lifelong/lifelong.ts';
+export type {
+  DivergenceEvent,
+  LifelongCheck,
+  LifelongOptions,
+  LifelongResult,
+  LifelongSample,
+} from './lifelong/lifelong.ts';
