@@ -4,7 +4,7 @@ import { expectNoLeak } from '@walkjump/testing';
 import { describe, expect, it } from 'vitest';
 import { isotropicMixture, mmd2, slicedW1 } from '../__tests__/targets.ts';
 import { sachsUnderdamped } from '../kernels/underdamped.ts';
-import { ula } from '../kernels/overdamped.ts';
+import { type Kernel, type KernelState, ula } from '../kernels/overdamped.ts';
 import { walkJump } from './walk-jump.ts';
 
 // Walk-jump on Gaussian mixtures with the exact score of Y = X + σN(0, I) and the exact jump
@@ -54,7 +54,7 @@ describe('walk-jump on Gaussian mixtures with exact scores', () => {
         const score = (y: tf.Tensor) => mix.score(y, sigma);
         const { walk, jump, nonFinite } = walkJump({
           key: kWalk,
-          kernel: c.kernel(score, sigma),
+          kernel: c.kernel(score, sigma) as Kernel<KernelState>,
           jump: (y) => mix.denoiser(y, sigma),
           init: c.init === null ? { scheme: 'dataPlusNoise', data, chains: C, sigma } : c.init(sigma),
           burnIn: c.steps,
