@@ -4,10 +4,10 @@ import {
   ACTIVATIONS,
   type Activation,
   avgPool2,
-  type Conv,
+  type ConvParams,
   checkActivation,
   conv,
-  type Dense,
+  type DenseParams,
   dense,
   initConv,
   initDense,
@@ -23,9 +23,9 @@ import {
 
 /** Parameters of a {@link classifier}: conv stages, one hidden dense layer, the logit layer. */
 export type ClassifierParams = {
-  readonly convs: readonly Conv[];
-  readonly hidden: Dense;
-  readonly out: Dense;
+  readonly convs: readonly ConvParams[];
+  readonly hidden: DenseParams;
+  readonly out: DenseParams;
 };
 
 /** Options of {@link classifier}. */
@@ -36,7 +36,7 @@ export interface ClassifierOptions {
   readonly channels?: readonly number[];
   /** Width of the penultimate (feature) layer (default 64). */
   readonly hidden?: number;
-  /** Conv kernel size, odd (default 5). */
+  /** ConvParams kernel size, odd (default 5). */
   readonly kernel?: number;
   /** Nonlinearity (default 'swish'). */
   readonly activation?: Activation;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, assertPositive, type Key, normal, ValueError } from '@walkjump/tensor';
-import { type Dense, dense, initDense } from './layers.ts';
+import { type DenseParams, dense, initDense } from './layers.ts';
 import type { InitScheme } from './network.ts';
 
 /**
@@ -27,7 +27,7 @@ export interface Conditioning {
 }
 
 /** Parameters of the conditioning MLP (and the Fourier frequencies). */
-export type EmbeddingParams = { readonly freq?: tf.Tensor1D; readonly l1: Dense; readonly l2: Dense };
+export type EmbeddingParams = { readonly freq?: tf.Tensor1D; readonly l1: DenseParams; readonly l2: DenseParams };
 
 export interface ResolvedConditioning {
   readonly embedding: 'sinusoidal' | 'fourier';

@@ -48,11 +48,16 @@ export function initWeight(
 }
 
 /** A dense layer's parameters. */
-export type Dense = { readonly w: tf.Tensor2D; readonly b: tf.Tensor1D };
-/** A conv layer's parameters: `w` [kh, kw, in, out], `b` [out]. */
-export type Conv = { readonly w: tf.Tensor4D; readonly b: tf.Tensor1D };
+export type DenseParams = {
+  readonly w: tf.Tensor2D;
+  readonly b: tf.Tensor1D;
+  /** With spectral normalization: the power-iteration start vector [fanOut] (a buffer; gets no gradient). */
+  readonly u?: tf.Tensor1D;
+};
+/** A conv layer's parameters (NHWC convolution): `w` [kh, kw, in, out], `b` [out]. */
+export type ConvParams = { readonly w: tf.Tensor4D; readonly b: tf.Tensor1D };
 
-export function initDense(k: Key, nIn: number, nOut: number, scheme: InitScheme, zero = false, gain = 1): Dense {
+export function initDense(k: Key, nIn: number, nOut: number, scheme: InitScheme, zero = false, gain = 1): DenseParams {
   return {
     w: initWeight(k, [nIn, nOut], nIn, nOut, scheme, zero, gain) as tf.Tensor2D,
     b: tf.zeros([nOut]) as tf.Tensor1D,
@@ -67,36 +72,42 @@ export function initConv(
   scheme: InitScheme,
   zero = false,
   gain = 1,
-): Conv {
+): ConvParams {
   return {
     w: initWeight(k, [ks, ks, cIn, cOut], ks * ks * cIn, ks * ks * cOut, scheme, zero, gain) as tf.Tensor4D,
     b: tf.zeros([cOut]) as tf.Tensor1D,
   };
 }
 
-export const dense = (p: Dense, h: tf.Tensor): tf.Tensor => tf.add(tf.matMul(h as tf.Tensor2D, p.w), p.b);
+export const dense = (p: DenseParams, h: tf.Tensor): tf.Tensor => tf.add(tf.matMul(h as tf.Tensor2D, p.w), p.b);
 
 /**
  * conv2d with symmetric zero padding (k−1)/2 (PyTorch's `padding=k//2` for odd k) and a stride;
  * unlike tfjs's 'same' with stride 2, the padding does not depend on the input size.
  */
-export function conv(p: Conv, h: tf.Tensor, stride = 1, bias = true): tf.Tensor {
+export function conv(p: ConvParams, h: tf.Tensor, stride = 1, bias = true): tf.Tensor {
   const k = p.w.shape[0];
   const pad = (k - 1) >> 1;
   const y = tf.conv2d(h as tf.Tensor4D, p.w, stride, pad);
   return bias ? tf.add(y, p.b) : y;
 }
 
-/** 2×2 average pooling by reshape + mean (H, W even): twice differentiable with plain ops. */
+/** 2×2 average pooling by reshape + mean (H, W even), rank ≤ 5 ops: twice differentiable with plain ops. */
 export function avgPool2(h: tf.Tensor): tf.Tensor {
   const [B, H, W, C] = h.shape as [number, number, number, number];
-  return tf.mean(tf.reshape(h, [B, H / 2, 2, W / 2, 2, C]), [2, 4]);
+  const rows = tf.mean(tf.reshape(h, [B, H / 2, 2, W, C]), 2);
+  return tf.mean(tf.reshape(rows, [B, H / 2, W / 2, 2, C]), 3);
 }
 
-/** Nearest-neighbour ×2 upsampling by reshape + tile (twice differentiable with plain ops). */
+/**
+ * Nearest-neighbour ×2 upsampling by reshape + concat (rank ≤ 5; tfjs's resizeNearestNeighbor has
+ * no second derivative and its rank-6 tile no gradient).
+ */
 export function upsample2(h: tf.Tensor): tf.Tensor {
   const [B, H, W, C] = h.shape as [number, number, number, number];
-  return tf.reshape(tf.tile(tf.reshape(h, [B, H, 1, W, 1, C]), [1, 1, 2, 1, 2, 1]), [B, 2 * H, 2 * W, C]);
+  const r = tf.reshape(h, [B, H, 1, W, C]);
+  const rows = tf.reshape(tf.concat([r, r], 2), [B, 2 * H, W, 1, C]);
+  return tf.reshape(tf.concat([rows, rows], 3), [B, 2 * H, 2 * W, C]);
 }
 
 /** 2×2 average pooling that pads odd sizes with zeros at the bottom/right first (ceil mode, count_include_pad). */

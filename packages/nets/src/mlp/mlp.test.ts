@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { key, normal, ShapeError, ValueError } from '@walkjump/tensor';
+import { key, normal, type Params, ShapeError, ValueError } from '@walkjump/tensor';
 import { expectNoLeak, finiteDiffGrad, relError } from '@walkjump/testing';
 import { describe, expect, it } from 'vitest';
 import type { Activation } from '../core/layers.ts';
-import { disposeParams, type MlpParams, mlp, paramCount } from './mlp.ts';
+import { secondOrderCheck, worstError } from '../__tests__/second-order.ts';
+import { loadParams, saveParams } from '../io/io.ts';
+import { disposeParams, type MlpParams, mlp, paramCount, spectralNormEstimate } from './mlp.ts';
 
 // A float64 reference forward pass of the same MLP, for finite differences.
 const phi64: Record<Activation, (x: number) => number> = {
@@ -146,4 +148,107 @@ describe('mlp', () => {
       });
     });
   }
+});
+
+describe('mlp with spectral normalization', () => {
+  it('σ(W) by power iteration matches the largest singular value; u is stored per layer', async () => {
+    await expectNoLeak(() => {
+      const net = mlp({ widths: [6], spectralNorm: { iterations: 60 } });
+      const p = net.init(key(21), [4]);
+      expect(p.layers[0]!.u!.shape).toEqual([6]);
+      const w = p.layers[0]!.w;
+      const sigma = spectralNormEstimate(w, p.layers[0]!.u!, 60);
+      // Largest eigenvalue of WᵀW by many float64 power iterations.
+      const W = Array.from(w.dataSync());
+      const [n, m] = w.shape;
+      let u = new Float64Array(m).fill(1);
+      let lam = 0;
+      for (let it = 0; it < 2000; it++) {
+        const v = new Float64Array(n);
+        for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) v[i]! += W[i * m + j]! * u[j]!;
+        const u2 = new Float64Array(m);
+        for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) u2[j]! += W[i * m + j]! * v[i]!;
+        lam = Math.sqrt(u2.reduce((a, b) => a + b * b, 0));
+        u = u2.map((x) => x / lam);
+      }
+      expect(Math.abs(sigma.dataSync()[0]! - Math.sqrt(lam)) / Math.sqrt(lam)).toBeLessThan(1e-4);
+      sigma.dispose();
+      disposeParams(p);
+    });
+  });
+
+  it('an affine spectrally normalized map is 1-Lipschitz (‖W/σ‖₂ = 1)', async () => {
+    await expectNoLeak(() => {
+      const net = mlp({ widths: [], outDim: 5, spectralNorm: { iterations: 100 } });
+      const p = net.init(key(3), [7]);
+      const x = normal(key(4), [64, 7]);
+      const x2 = normal(key(5), [64, 7]);
+      const ratio = tf.tidy(() => {
+        const d = tf.sub(net.apply(p, x), net.apply(p, x2));
+        return tf
+          .max(tf.div(tf.sqrt(tf.sum(tf.square(d), 1)), tf.sqrt(tf.sum(tf.square(tf.sub(x, x2)), 1))))
+          .dataSync()[0]!;
+      });
+      expect(ratio).toBeLessThanOrEqual(1 + 1e-4);
+      expect(ratio).toBeGreaterThan(0.3);
+      tf.dispose([x, x2]);
+      disposeParams(p);
+    });
+  });
+
+  it('second order through the normalization matches finite differences (u held fixed)', async () => {
+    const rows = await expectNoLeak(() => {
+      const net = mlp({ widths: [5], activation: 'swish', spectralNorm: { iterations: 80 } });
+      const p = net.init(key(9), [3]);
+      const x = normal(key(10), [4, 3]);
+      const r = secondOrderCheck((q, z) => net.apply(q as MlpParams, z), p as Params, x, key(11));
+      tf.dispose(x);
+      disposeParams(p);
+      return r.filter((row) => !row.name.endsWith('.u'));
+    });
+    expect(rows.length).toBe(4);
+    console.info(
+      `second-order check, worst relative error ${worstError(rows).toExponential(2)} over ${rows.length} leaves`,
+    );
+    expect(worstError(rows)).toBeLessThan(2e-2);
+  });
+
+  it('validates spectralNorm options and a missing u', () => {
+    expect(() => mlp({ widths: [2], spectralNorm: { iterations: 0 } })).toThrow(ValueError);
+    const sn = mlp({ widths: [2], spectralNorm: true });
+    const plain = mlp({ widths: [2] });
+    const p = plain.init(key(0), [2]);
+    const x = tf.zeros([1, 2]);
+    expect(() => sn.apply(p, x)).toThrow(/spectral-norm vector u/);
+    x.dispose();
+    disposeParams(p);
+  });
+});
+
+describe('saveParams / loadParams', () => {
+  it('round-trips an mlp through a safetensors file bit for bit; a mismatched template throws', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'nets-io-'));
+    try {
+      const net = mlp({ widths: [4, 3], spectralNorm: true });
+      const p = net.init(key(1), [2]);
+      await saveParams(join(dir, 'p.safetensors'), p, { note: 'test' });
+      const q = await loadParams(join(dir, 'p.safetensors'), p);
+      const x = normal(key(2), [5, 2]);
+      const a = net.apply(p, x);
+      const b = net.apply(q, x);
+      expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+      const other = mlp({ widths: [4, 4] }).init(key(0), [2]);
+      const before = tf.memory().numTensors;
+      await expect(loadParams(join(dir, 'p.safetensors'), other)).rejects.toThrow(ShapeError);
+      expect(tf.memory().numTensors).toBe(before);
+      await expect(loadParams(join(dir, 'missing.safetensors'), p)).rejects.toThrow(/cannot read/);
+      tf.dispose([x, a, b]);
+      disposeParams([p, q, other]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,15 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, type Key, normal, ShapeError, split, ValueError } from '@walkjump/tensor';
-import { ACTIVATIONS, type Activation } from '../core/layers.ts';
+import { ACTIVATIONS, type Activation, type DenseParams } from '../core/layers.ts';
 import { type Network, type Params, showShape } from '../core/network.ts';
-
-/** One dense layer `h ↦ h w + b`: `w` is [fanIn, fanOut], `b` is [fanOut]. */
-export type DenseParams = {
-  readonly w: tf.Tensor2D;
-  readonly b: tf.Tensor1D;
-  /** With spectral normalization: the power-iteration start vector [fanOut] (a buffer; gets no gradient). */
-  readonly u?: tf.Tensor1D;
-};
 
 /** Parameters of an {@link mlp}: its dense layers, input to output. */
 export type MlpParams = { readonly layers: readonly DenseParams[] };
@@ -102,7 +94,7 @@ export function mlp(opts: MlpOptions): Network<MlpParams> {
       else {
         const u = tf.tidy(() => {
           const z = normal(split(keys[l]!, 2)[1]!, [fanOut]);
-          return tf.div(z, tf.norm(z)) as tf.Tensor1D;
+          return tf.div(z, tf.sqrt(tf.sum(tf.square(z)))) as tf.Tensor1D;
         });
         layers.push({ w, b, u });
       }
@@ -176,9 +168,9 @@ export function spectralNormEstimate(w: tf.Tensor2D, u0: tf.Tensor1D, iterations
       let v: tf.Tensor = u;
       for (let i = 0; i < iterations; i++) {
         v = tf.matMul(wc, u);
-        v = tf.div(v, tf.add(tf.norm(v), 1e-12));
+        v = tf.div(v, tf.add(tf.sqrt(tf.sum(tf.square(v))), 1e-12));
         u = tf.matMul(wc, v, true, false);
-        u = tf.div(u, tf.add(tf.norm(u), 1e-12));
+        u = tf.div(u, tf.add(tf.sqrt(tf.sum(tf.square(u))), 1e-12));
       }
       return [stopGradient(u), stopGradient(v)];
     })();
