@@ -1,15 +1,18 @@
-// The README's test command: build, typecheck, lint, dependency rule, api-extractor reports, then
-// every test. Prints a closing line `N passed, N failed` (tests plus checks) and exits non-zero on
+// The README's test command: build, typecheck, lint, dependency rule, api-extractor reports, the
+// docs site, then every test (the docs site's browser tests in Chromium among them, which need the
+// site built). Prints a closing line `N passed, N failed` (tests plus checks) and exits non-zero on
 // any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 const steps = [
-  ['build', 'pnpm', ['-s', 'turbo', 'run', 'build', '--output-logs=errors-only']],
+  // The docs site is built after the api step, from the doc models (temp/*.api.json) that step writes.
+  ['build', 'pnpm', ['-s', 'turbo', 'run', 'build', '--filter=!@walkjump/docs', '--output-logs=errors-only']],
   ['typecheck', 'pnpm', ['-s', 'turbo', 'run', 'typecheck', '--output-logs=errors-only']],
   ['lint', 'pnpm', ['-s', 'biome', 'lint', '--diagnostic-level=error', '.']],
   ['dependency rule', 'node', ['tooling/scripts/check-deps.mjs']],
   ['api reports', 'pnpm', ['-s', 'turbo', 'run', 'api', '--output-logs=errors-only']],
+  ['docs site', 'pnpm', ['-s', 'turbo', 'run', 'build', '--filter=@walkjump/docs', '--output-logs=errors-only']],
 ];
 
 let checksPassed = 0;
