@@ -172,6 +172,10 @@ function renderPackage(folder, name, description, model) {
   usedIds = new Set([slug(name).replace(/^-+|-+$/g, ''), ...Object.values(KIND_TITLE).map(slug)]);
   const pkgDoc = parseDoc(model.docComment);
   const lines = [
+    '---',
+    'outline: [2, 3]',
+    '---',
+    '',
     `# ${name}`,
     '',
     `${description}. ${items.length} exports. Generated from the api-extractor doc model of \`packages/${folder}\`; the reviewed API report is [\`packages/${folder}/etc/${name.replace(/^@[^/]+\//, '')}.api.md\`](https://github.com/walkjump/walkjump/blob/main/packages/${folder}/etc/${name.replace(/^@[^/]+\//, '')}.api.md).`,
