@@ -67,7 +67,7 @@ describe('quick start: fitEnergy → walkJump → evaluate, save/load', () => {
       ).toBe(true);
     }
     const y = tf.tensor2d([[0.3, -1.2]]);
-    const [e1, e2] = [loaded.energy(y), model.energy(y)];
+    const [e1, e2] = [(loaded.energy as tensor.EnergyFn)(y), (model.energy as tensor.EnergyFn)(y)];
     expect(e1.dataSync()[0]).toBe(e2.dataSync()[0]);
     tf.dispose([y, e1, e2]);
     loaded.dispose();
@@ -85,6 +85,52 @@ describe('quick start: fitEnergy → walkJump → evaluate, save/load', () => {
     }
     model.dispose();
   }, 30_000);
+});
+
+describe('every method trains, samples and round-trips', () => {
+  it.each([
+    ['multimeasurement', 3],
+    ['mdae', 3],
+    ['dual', 1],
+  ] as const)(
+    '%s (M = %i)',
+    async (method, M) => {
+      const before = tf.memory().numTensors;
+      const { model, history } = await fitEnergy({
+        data: datasets.ring8(),
+        method,
+        M,
+        steps: 40,
+        batchSize: 64,
+        learningRate: 3e-3,
+      });
+      expect(history.every((h) => Number.isFinite(h.loss))).toBe(true);
+      expect(model.config).toMatchObject({ method, M });
+      const s = walkJump({ model, chains: 32, steps: 20, every: 10, sampler: 'sachs' });
+      expect(s.jump.shape).toEqual([32, 2]);
+      expect(s.walk.shape).toEqual(M === 1 ? [32, 2] : [32, M, 2]);
+      expect(s.jump.data.every(Number.isFinite)).toBe(true);
+      if (method === 'mdae') expect(() => walkJump({ model, sampler: 'mala' })).toThrow(/mala' needs an energy/);
+      const dir = join(tmp, method);
+      (await import('node:fs')).mkdirSync(dir, { recursive: true });
+      await saveModel(model, dir);
+      const loaded = await loadModel(dir);
+      const y = tf.tensor2d([[0.3, -1.2, 1, 1, 0.5, 0.5].slice(0, 2 * M)]);
+      const [a, b] = [model.denoise(y), loaded.denoise(y)];
+      expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+      tf.dispose([y, a, b]);
+      loaded.dispose();
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    },
+    30_000,
+  );
+
+  it('deen and dual refuse M > 1', async () => {
+    await expect(fitEnergy({ data: datasets.ring8(), method: 'deen', M: 2 })).rejects.toThrow(
+      /one measurement \(M = 1\), got M = 2/,
+    );
+  });
 });
 
 describe('bad input is rejected before any work', () => {

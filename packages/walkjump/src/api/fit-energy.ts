@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { deenLoss } from '@walkjump/empirical-bayes';
+import { deenLoss, dualScoreMatchingLoss, mdaeLoss, multimeasurementLoss } from '@walkjump/empirical-bayes';
 import type { Activation, MlpParams } from '@walkjump/nets';
 import {
   adam,
@@ -33,6 +33,7 @@ import {
   type ModelConfig,
   makeEnergyModel,
   type NetSpec,
+  netInputSize,
   networkOf,
 } from './model.ts';
 
@@ -114,6 +115,18 @@ export interface FitEnergyResult {
 const isSampler = (d: FitEnergyOptions['data']): d is DataSampler =>
   typeof (d as DataSampler)?.sample === 'function' && Array.isArray((d as DataSampler).eventShape);
 
+/** The methods this version can train. */
+export const AVAILABLE_METHODS: readonly FitMethod[] = ['deen', 'multimeasurement', 'mdae', 'dual'];
+
+/** Throws `ValueError` when `method` is known but not available in this version. */
+export function assertMethodAvailable(method: FitMethod, prefix = ''): void {
+  if (!AVAILABLE_METHODS.includes(method)) {
+    throw new ValueError(
+      `${prefix}method '${method}' is not available in this version of walkjump (its loss is not in @walkjump/empirical-bayes yet); use ${AVAILABLE_METHODS.map((m) => `'${m}'`).join(' or ')}`,
+    );
+  }
+}
+
 /** Validated options with defaults. */
 function resolve(opts: FitEnergyOptions, d: number) {
   if (opts === null || typeof opts !== 'object') throw new ValueError('fitEnergy: options { data } are required');
@@ -130,16 +143,12 @@ function resolve(opts: FitEnergyOptions, d: number) {
   const seed = opts.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0)
     throw new ValueError(`fitEnergy: seed must be a non-negative integer, got ${String(opts.seed)}`);
-  const M = positiveIntOption('fitEnergy: M', opts.M, 1);
+  const M = positiveIntOption('fitEnergy: M', opts.M, method === 'multimeasurement' || method === 'mdae' ? 4 : 1);
   if (method === 'deen' && M !== 1)
     throw new ValueError(
       `fitEnergy: method 'deen' learns from one measurement (M = 1), got M = ${M}; use method 'multimeasurement' for M > 1`,
     );
-  if (method !== 'deen') {
-    throw new ValueError(
-      `fitEnergy: method '${method}' is not available in this version of walkjump (@walkjump/empirical-bayes does not provide its loss yet); use method 'deen'`,
-    );
-  }
+  assertMethodAvailable(method, 'fitEnergy: ');
   return {
     method,
     net,
@@ -171,8 +180,17 @@ export async function fitEnergy(opts: FitEnergyOptions): Promise<FitEnergyResult
   let host: HostArray | undefined;
   let eventShape: readonly number[];
   let range: readonly [number, number] | undefined;
-  if (isSampler(data)) eventShape = [...data.eventShape];
-  else {
+  if (isSampler(data)) {
+    eventShape = [...data.eventShape];
+    // The range of 2000 draws: where chains started from noise begin (see walkJump's init).
+    const probe = tf.tidy(() => data.sample(makeKey(0x5eed), 2000));
+    const v = Float32Array.from(probe.dataSync());
+    probe.dispose();
+    range = [
+      v.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY),
+      v.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY),
+    ] as const;
+  } else {
     host = toHostArray(data as DataInput, 'fitEnergy: data');
     eventShape = host.shape.slice(1);
     let lo = Number.POSITIVE_INFINITY;
@@ -185,7 +203,7 @@ export async function fitEnergy(opts: FitEnergyOptions): Promise<FitEnergyResult
   }
   const d = eventShape.reduce((p, q) => p * q, 1);
   const cfg = resolve(opts, d);
-  const net = networkOf(cfg.net);
+  const net = networkOf(cfg.net, cfg.method, cfg.M, d);
   const [kInit, kTrain] = split(makeKey(cfg.seed), 2) as [Key, Key];
   const n = host === undefined ? 0 : (host.shape[0] as number);
   const X = host === undefined ? undefined : tf.tensor2d(host.data, [n, eventSize(host.shape)]);
@@ -202,7 +220,7 @@ export async function fitEnergy(opts: FitEnergyOptions): Promise<FitEnergyResult
     const idx = Int32Array.from(uv, (x) => Math.min(n - 1, Math.floor(x * n)));
     return tf.tidy(() => tf.gather(X, tf.tensor1d(idx, 'int32')));
   };
-  const init = net.init(kInit, [d]);
+  const init = net.init(kInit, [netInputSize(cfg.method, cfg.M, d)]);
   const lr0 = cfg.learningRate;
   const schedule = (t: number): number =>
     lr0 * (0.1 + 0.45 * (1 + Math.cos((Math.PI * Math.min(t, cfg.steps)) / cfg.steps)));
@@ -215,8 +233,33 @@ export async function fitEnergy(opts: FitEnergyOptions): Promise<FitEnergyResult
       params: init as unknown as Params,
       loss: (p, x: tf.Tensor, k) => {
         const mp = p as unknown as MlpParams;
-        // DEEN sees E only through ∇_y E: the output bias gets a zero gradient from `fit`.
-        return tf.mean(deenLoss(k, (y) => net.apply(mp, y), x, { sigma: cfg.sigma, checkFinite: false }));
+        const B = x.shape[0] as number;
+        const flat = (y: tf.Tensor): tf.Tensor => tf.reshape(y, [y.shape[0] as number, cfg.M * d]);
+        const noise = { sigma: cfg.sigma, M: cfg.M, checkFinite: false } as const;
+        // An energy is seen only through its gradients: the output bias gets a zero gradient from `fit`.
+        switch (cfg.method) {
+          case 'deen': // Saremi & Hyvärinen (2019), eq. 3
+            return tf.mean(deenLoss(k, (y) => net.apply(mp, y), x, { sigma: cfg.sigma, checkFinite: false }));
+          case 'multimeasurement': // Saremi & Srivastava (2022), eq. 14
+            return tf.mean(multimeasurementLoss(k, { energy: (y) => net.apply(mp, flat(y)) }, x, noise));
+          case 'mdae': // Saremi & Srivastava (2022), eq. 19
+            return tf.mean(
+              mdaeLoss(k, (y) => tf.reshape(net.apply(mp, flat(y)), [y.shape[0] as number, cfg.M, d]), x, noise),
+            );
+          case 'dual': // Guth, Kadkhodaie & Simoncelli: dual score matching, t log-uniform on [σ²/16, 16σ²]
+            return tf.mean(
+              dualScoreMatchingLoss(
+                k,
+                (y, t) => net.apply(mp, tf.concat([y, tf.reshape(tf.log(t as tf.Tensor), [B, 1])], 1)),
+                x,
+                {
+                  tMin: (cfg.sigma * cfg.sigma) / 16,
+                  tMax: 16 * cfg.sigma * cfg.sigma,
+                  checkFinite: false,
+                },
+              ),
+            );
+        }
       },
       batches,
       optimizer: adam({ learningRate: schedule }),

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { tweedieFromEnergy } from '@walkjump/empirical-bayes';
+import { mdaeScore, multimeasurementTweedieFromEnergy, tweedieFromEnergy } from '@walkjump/empirical-bayes';
 import { type Activation, type MlpParams, mlp, type Network } from '@walkjump/nets';
 import {
   DataError,
@@ -73,50 +73,84 @@ export type ManifoldSpec =
   | { readonly name: 'torus'; readonly R?: number; readonly r?: number };
 
 /**
- * A learned energy model: the network E(y; θ) of the smoothed density p(y) of Y = X + N(0, σ²I)
- * (Saremi & Hyvärinen 2019, §2), its score −∇E and its Tweedie/Robbins denoiser
- * x̂(y) = y − σ²∇E(y) (eq. 2). Owns `params`: call {@link EnergyModel.dispose} when done.
+ * A learned model of the smoothed density p(y) of Y = X + N(0, σ²I) (or of the M-density of
+ * Y_m = X + N(0, σ²I), m ∈ [M], Saremi & Srivastava 2022): its energy E(y; θ) (absent for `mdae`,
+ * which learns a denoiser ν and gets the score (ν(y) − y)/σ², eq. 18), its score, and its
+ * Tweedie/Robbins denoiser x̂(y) (Saremi & Hyvärinen 2019, eq. 2; the mean of the M estimates of
+ * eq. 7 for M > 1). The walk space has `walkShape` = [M·d] (flattened measurements). Owns `params`:
+ * call {@link EnergyModel.dispose} when done.
  */
 export interface EnergyModel {
   /** Configuration (as in `model.json`). */
   readonly config: ModelConfig;
   /** Network weights. */
   readonly params: Params;
-  /** E(y) for y of shape [B, ...eventShape], returns [B]. */
-  readonly energy: EnergyFn;
-  /** The score −∇_y E(y). */
+  /** E(y) for y of shape [B, M·d] (or [B, ...eventShape] when M = 1), returns [B]; undefined for `mdae`. */
+  readonly energy: EnergyFn | undefined;
+  /** The score ∇log p(y) (= −∇E) on [B, M·d]. */
   readonly score: ScoreFn;
-  /** The Bayes estimator x̂(y) = y − σ²∇E(y) (eq. 2 of Saremi & Hyvärinen 2019). */
+  /** The jump x̂(y): [B, M·d] → [B, d]. */
   readonly denoise: Denoiser;
+  /** Per-sample shape of the walk: [M·d]. */
+  readonly walkShape: readonly number[];
   /** Frees the weights. */
   dispose(): void;
 }
 
-/** The network of a spec. */
-export function networkOf(spec: NetSpec): Network<MlpParams> {
-  return mlp({ widths: spec.widths, activation: spec.activation });
+/** The network of a model configuration: input and output sizes follow from the method and M. */
+export function networkOf(spec: NetSpec, method: FitMethod = 'deen', M = 1, d = 1): Network<MlpParams> {
+  return mlp({ widths: spec.widths, activation: spec.activation, ...(method === 'mdae' && { outDim: M * d }) });
 }
+
+/** Input size of the network for a method: M·d, plus one (log t) for dual score matching. */
+export const netInputSize = (method: FitMethod, M: number, d: number): number => M * d + (method === 'dual' ? 1 : 0);
 
 /**
  * Wraps weights and a configuration into an {@link EnergyModel}; ownership of `params` passes to the
- * model. The energy flattens [B, ...eventShape] to [B, prod(eventShape)] for MLPs.
+ * model. For `dual`, the energy at the model's σ is U(y, t = σ²) of the noise-conditional network.
  */
 export function makeEnergyModel(config: ModelConfig, params: Params): EnergyModel {
-  const net = networkOf(config.net);
   const d = config.eventShape.reduce((p, q) => p * q, 1);
-  const energy: EnergyFn = (y) =>
-    tf.tidy(() => {
-      const flat = y.rank === 2 && y.shape[1] === d ? y : tf.reshape(y, [y.shape[0] as number, d]);
-      const e = net.apply(params as unknown as MlpParams, flat);
-      return e.rank === 1 ? e : tf.reshape(e, [e.shape[0] as number]);
-    });
+  const { M, sigma, method } = config;
+  const net = networkOf(config.net, method, M, d);
+  const mp = params as unknown as MlpParams;
+  const flat = (y: tf.Tensor): tf.Tensor =>
+    y.rank === 2 && y.shape[1] === M * d ? y : tf.reshape(y, [y.shape[0] as number, M * d]);
+  const toBMd = (y: tf.Tensor): tf.Tensor => tf.reshape(y, [y.shape[0] as number, M, d]);
+  const out1 = (e: tf.Tensor): tf.Tensor => (e.rank === 1 ? e : tf.reshape(e, [e.shape[0] as number]));
+  let energy: EnergyFn | undefined;
+  let score: ScoreFn;
+  let denoise: Denoiser;
+  if (method === 'mdae') {
+    const nu = (y: tf.Tensor): tf.Tensor => tf.tidy(() => toBMd(net.apply(mp, flat(y))));
+    const s = mdaeScore(nu, sigma, M);
+    score = (y) => tf.tidy(() => flat(s(toBMd(y))));
+    denoise = (y) => tf.tidy(() => tf.mean(nu(y), 1));
+  } else {
+    const logT = Math.log(sigma * sigma);
+    energy =
+      method === 'dual'
+        ? (y) => tf.tidy(() => out1(net.apply(mp, tf.concat([flat(y), tf.fill([y.shape[0] as number, 1], logT)], 1))))
+        : (y) => tf.tidy(() => out1(net.apply(mp, flat(y))));
+    score = scoreOf(energy);
+    if (M === 1) denoise = tweedieFromEnergy(energy, sigma);
+    else {
+      const e = energy;
+      const mm = multimeasurementTweedieFromEnergy(
+        (y) => e(y),
+        Array.from({ length: M }, () => sigma),
+      );
+      denoise = (y) => tf.tidy(() => mm(toBMd(y)));
+    }
+  }
   let disposed = false;
   return {
     config,
     params,
     energy,
-    score: scoreOf(energy),
-    denoise: tweedieFromEnergy(energy, config.sigma),
+    score,
+    denoise,
+    walkShape: [M * d],
     dispose: () => {
       if (!disposed) disposeParams(params);
       disposed = true;
@@ -165,8 +199,14 @@ export function readModelConfig(dir: string): ModelConfig & { readonly structure
       `${path} was written by a newer walkjump (run-folder format ${v}; this version reads up to ${MODEL_FORMAT_VERSION}): upgrade walkjump`,
     );
   }
-  if (cfg.kind !== 'energy' || cfg.net?.kind !== 'mlp')
-    throw new DataError(`${path}: unsupported model kind ${JSON.stringify(cfg.kind)}/${JSON.stringify(cfg.net?.kind)}`);
+  if (
+    cfg.kind !== 'energy' ||
+    cfg.net?.kind !== 'mlp' ||
+    !['deen', 'multimeasurement', 'mdae', 'dual'].includes(cfg.method)
+  )
+    throw new DataError(
+      `${path}: unsupported model ${JSON.stringify(cfg.kind)}/${JSON.stringify(cfg.net?.kind)}/${JSON.stringify(cfg.method)}`,
+    );
   return cfg;
 }
 

@@ -8,7 +8,7 @@ import {
   sachsUnderdamped,
   ula,
 } from '@walkjump/langevin';
-import { type Key, key as makeKey, normal, split, uniform, ValueError } from '@walkjump/tensor';
+import { type EnergyFn, type Key, key as makeKey, normal, split, uniform, ValueError } from '@walkjump/tensor';
 import {
   choiceOption,
   type DataInput,
@@ -64,7 +64,7 @@ export interface WalkJumpOptions {
 
 /** Result of {@link walkJump}: host arrays [chains, ...eventShape]. */
 export interface WalkJumpSamples {
-  /** Walk samples y (noisy space) at the last recorded step. */
+  /** Walk samples y (noisy space) at the last recorded step; [chains, M, ...eventShape] when M > 1. */
   readonly walk: HostArray;
   /** Jump samples x̂(y) (clean space) at the last recorded step. */
   readonly jump: HostArray;
@@ -116,6 +116,7 @@ export function walkJump(opts: WalkJumpOptions): WalkJumpSamples {
     throw new ValueError(`walkJump: seed must be a non-negative integer, got ${String(opts.seed)}`);
   const eventShape = model.config.eventShape;
   const d = eventShape.reduce((p, q) => p * q, 1);
+  const Md = model.config.M;
   let host: HostArray | undefined;
   if (initKind === 'data') {
     if (opts.data === undefined) throw new ValueError("walkJump: init 'data' needs the data option");
@@ -127,12 +128,18 @@ export function walkJump(opts: WalkJumpOptions): WalkJumpSamples {
       );
   }
   const [kInit, kWalk] = split(makeKey(seed), 2) as [Key, Key];
-  const target = { energy: model.energy, score: model.score };
+  const energy = model.energy;
+  if (sampler === 'mala' && energy === undefined) {
+    throw new ValueError(
+      `walkJump: sampler 'mala' needs an energy; a ${model.config.method} model has only a score (use ula, sachs or cheng)`,
+    );
+  }
+  const target = energy === undefined ? { score: model.score } : { energy, score: model.score };
   const kernel: Kernel<KernelState> =
     sampler === 'ula'
       ? ula(target, { stepSize, parameterization: 'saremi2019' })
       : sampler === 'mala'
-        ? mala(target, { stepSize, parameterization: 'saremi2019' })
+        ? mala({ energy: energy as EnergyFn, score: model.score }, { stepSize, parameterization: 'saremi2019' })
         : sampler === 'cheng'
           ? chengUnderdamped(target, { stepSize, friction: friction as number })
           : sachsUnderdamped(target, { stepSize, friction: friction as number });
@@ -144,13 +151,15 @@ export function walkJump(opts: WalkJumpOptions): WalkJumpSamples {
       const u = uniform(ki, [chains]).dataSync();
       const rows = Int32Array.from(u, (x) => Math.min(n - 1, Math.floor(x * n)));
       const X = tf.tensor2d(host.data, [n, d]);
-      return tf.add(tf.gather(X, tf.tensor1d(rows, 'int32')), normal(kn, [chains, d], { std: sigma }));
+      // y_m = x + σε_m for every measurement m (Saremi & Srivastava 2022, eq. 6).
+      const x = tf.tile(tf.gather(X, tf.tensor1d(rows, 'int32')), [1, Md]);
+      return tf.add(x, normal(kn, [chains, Md * d], { std: sigma }));
     }
     const [lo, hi] = model.config.dataRange ?? [-1, 1];
     const [ku, kn] = split(kInit, 2) as [Key, Key];
     return tf.add(
-      uniform(ku, [chains, d], { min: lo, max: hi > lo ? hi : lo + 1 }),
-      normal(kn, [chains, d], { std: sigma }),
+      uniform(ku, [chains, Md * d], { min: lo, max: hi > lo ? hi : lo + 1 }),
+      normal(kn, [chains, Md * d], { std: sigma }),
     );
   });
   const traceSteps: number[] = [];
@@ -178,7 +187,7 @@ export function walkJump(opts: WalkJumpOptions): WalkJumpSamples {
     tf.dispose([r.walk, r.jump]);
     const shape = [chains, ...eventShape];
     return {
-      walk: { data: lastWalk ?? new Float32Array(0), shape },
+      walk: { data: lastWalk ?? new Float32Array(0), shape: Md === 1 ? shape : [chains, Md, ...eventShape] },
       jump: { data: jumps[jumps.length - 1] ?? new Float32Array(0), shape },
       trace: { steps: traceSteps, jumps },
       acceptance: r.acceptance,

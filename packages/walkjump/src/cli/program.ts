@@ -2,42 +2,33 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { backendInfo, isWalkJumpError, useBackend, ValueError } from '@walkjump/tensor';
+import { backendInfo, isWalkJumpError, useBackend } from '@walkjump/tensor';
 import { Command, CommanderError, Option } from 'commander';
 import { runDemo } from '../demo/demo.ts';
 import type { DemoResult } from '../demo/demo.ts';
 import { ensureWritableDir } from '../internal/run-folder.ts';
+import {
+  BACKENDS,
+  backendFlag,
+  type EvalFlags,
+  evalCommand,
+  intFlag,
+  numFlag,
+  reproduceCommand,
+  type SampleFlags,
+  sampleCommand,
+  type TrainFlags,
+  trainCommand,
+  UsageError,
+} from './commands.ts';
+import { DATA_SPECS } from './data-spec.ts';
 import { demoReporter } from './progress.ts';
-
-const BACKENDS = ['auto', 'wasm', 'cpu', 'node', 'node-gpu'] as const;
 
 /** The facade's version, read from its package.json (one level above both src/ and dist/). */
 export function walkjumpVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
     .version;
 }
-
-/** A usage error: printed as one line, exit code 2. */
-class UsageError extends ValueError {}
-
-const intFlag = (flag: string, raw: string | undefined, min: number, what: string): number | undefined => {
-  if (raw === undefined) return undefined;
-  const n = /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} must be ${what}, got ${raw}`);
-  return n;
-};
-const numFlag = (flag: string, raw: string | undefined): number | undefined => {
-  if (raw === undefined) return undefined;
-  const n = raw.trim() === '' ? Number.NaN : Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got ${raw}`);
-  return n;
-};
-const backendFlag = (raw: string | undefined): (typeof BACKENDS)[number] | undefined => {
-  if (raw === undefined) return undefined;
-  if (!(BACKENDS as readonly string[]).includes(raw))
-    throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(raw)}`);
-  return raw as (typeof BACKENDS)[number];
-};
 
 interface DemoFlags {
   out: string;
@@ -197,6 +188,74 @@ function program(code: { value: number }): Command {
     .option('--json', 'print the result as one JSON line on stdout')
     .action(async (flags: DemoFlags) => {
       code.value = await demoCommand(flags);
+    });
+  p.command('train')
+    .description('learn an energy from data by empirical Bayes and save it as a run folder')
+    .option('--data <spec>', `training data: ${DATA_SPECS}`)
+    .option('--method <m>', 'deen|multimeasurement|mdae|dual (default deen)')
+    .option('--net <net>', 'energy network: mlp or mlp:<w>x<w>… (default mlp:64x64 for d ≤ 16, else mlp:256x256)')
+    .option('--sigma <s>', 'noise level σ (default 0.3; 0.1 for earth: and protein:)')
+    .option('--M <m>', 'number of measurements (default 4 for multimeasurement and mdae, else 1)')
+    .option('--steps <n>', 'training steps (default 1000)')
+    .option('--batch-size <n>', 'batch size (default 128)')
+    .option('--lr <r>', 'peak Adam learning rate, cosine-decayed to a tenth (default 1e-3)')
+    .option('--seed <k>', 'random seed (default 0)')
+    .option('--max-train <n>', 'use only the first n training samples')
+    .option('-o, --out <dir>', 'run folder (default runs/<data>)')
+    .option('--checkpoint-every <n>', 'checkpoint every n steps (default 100)')
+    .option('--resume', 'continue from the last checkpoint in the run folder')
+    .option(
+      '--data-dir <dir>',
+      'data folder (default $WALKJUMP_DATA, ../shared/data beside a checkout, or ~/.cache/walkjump)',
+    )
+    .addOption(new Option('--backend <name>', `compute backend: ${BACKENDS.join('|')}`))
+    .option('-q, --quiet', 'no progress output')
+    .option('--json', 'JSON lines on stdout (progress and result)')
+    .action(async (flags: TrainFlags) => {
+      code.value = await trainCommand(flags, walkjumpVersion());
+    });
+  p.command('sample')
+    .description("walk-jump sample a trained run folder's model; writes samples.npy, sample.json and pictures")
+    .option('--run <dir>', 'run folder made by walkjump train')
+    .option('--sampler <s>', 'ula|mala|cheng|sachs (default ula); langevin|hmc for manifold data')
+    .option('--steps <n>', 'walk steps per chain (default 200)')
+    .option('--every <n>', 'jump every n steps (default steps/10)')
+    .option('--chains <n>', 'parallel chains (default 64)')
+    .option('--init <where>', 'noise|data: start from noise in the data range, or from noisy data (default noise)')
+    .option('--step-size <e>', 'step size (default 0.2σ² overdamped, 0.25σ underdamped, 0.05 on manifolds)')
+    .option('--friction <g>', 'friction of the underdamped samplers (default 2/σ)')
+    .option('--seed <k>', 'random seed (default 0)')
+    .option('--data-dir <dir>', 'data folder (as for train)')
+    .addOption(new Option('--backend <name>', `compute backend: ${BACKENDS.join('|')}`))
+    .option('-q, --quiet', 'no progress output')
+    .option('--json', 'JSON lines on stdout')
+    .action(async (flags: SampleFlags) => {
+      code.value = await sampleCommand(flags);
+    });
+  p.command('eval')
+    .description('compare the samples of a run folder with held-out data; writes metrics.json')
+    .option('--run <dir>', 'run folder with samples (walkjump sample)')
+    .option(
+      '--metrics <list>',
+      'comma-separated: slicedWasserstein,mmd,energyDistance,classes (default all that apply)',
+    )
+    .option('--n <n>', 'compare at most n samples and n reference rows (default 2 × samples, within [500, 2000])')
+    .option('--data-dir <dir>', 'data folder (as for train)')
+    .addOption(new Option('--backend <name>', `compute backend: ${BACKENDS.join('|')}`))
+    .option('-q, --quiet', 'no output but errors')
+    .option('--json', 'one JSON line on stdout')
+    .action(async (flags: EvalFlags) => {
+      code.value = await evalCommand(flags);
+    });
+  p.command('reproduce')
+    .description(
+      'run a reproduction of the source papers (apps/reproductions; needs a repository checkout); "list" lists them',
+    )
+    .argument('<id>', 'reproduction id, or list')
+    .option('--quick', 'smoke budget')
+    .option('-o, --out <dir>', 'results folder (default apps/reproductions/results/<id>)')
+    .action(async (id: string, flags: { quick?: boolean; out?: string }) => {
+      code.value = await reproduceCommand(id, flags);
     });
   p.command('info')
     .description('show the backend (SIMD, threads) and versions')
