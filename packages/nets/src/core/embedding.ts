@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, assertPositive, type Key, normal, ValueError } from '@walkjump/tensor';
-import { type DenseParams, dense, initDense } from './layers.ts';
+import { type DenseParams, dense, denseCat, initDense } from './layers.ts';
 import type { InitScheme } from './network.ts';
 
 /**
@@ -66,8 +66,8 @@ export function initEmbedding(ks: readonly Key[], c: ResolvedConditioning, schem
     : { l1, l2 };
 }
 
-/** The raw embedding [B, dim] of a conditioning vector `t` [B]. */
-export function embed(c: ResolvedConditioning, p: EmbeddingParams, t: tf.Tensor1D): tf.Tensor2D {
+/** The raw embedding [sin, cos] (two [B, dim/2] halves) of a conditioning vector `t` [B]. */
+export function embed(c: ResolvedConditioning, p: EmbeddingParams, t: tf.Tensor1D): [tf.Tensor2D, tf.Tensor2D] {
   const half = c.dim / 2;
   const v = c.transform === 'log' ? tf.mul(tf.log(t), 0.25) : t;
   let arg: tf.Tensor;
@@ -79,11 +79,11 @@ export function embed(c: ResolvedConditioning, p: EmbeddingParams, t: tf.Tensor1
     for (let k = 0; k < half; k++) w[k] = Math.exp((-Math.log(10000) * k) / half);
     arg = tf.mul(tf.reshape(v, [-1, 1]), tf.tensor2d(w, [1, half]));
   }
-  return tf.concat([tf.sin(arg), tf.cos(arg)], 1) as tf.Tensor2D;
+  return [tf.sin(arg) as tf.Tensor2D, tf.cos(arg) as tf.Tensor2D];
 }
 
 /** Embedding → dense → swish → dense → swish: the conditioning vector [B, 2·dim] fed to each block. */
 export function conditioningVector(c: ResolvedConditioning, p: EmbeddingParams, t: tf.Tensor1D): tf.Tensor2D {
   const sw = (x: tf.Tensor): tf.Tensor => tf.mul(x, tf.sigmoid(x));
-  return sw(dense(p.l2, sw(dense(p.l1, embed(c, p, t))))) as tf.Tensor2D;
+  return sw(dense(p.l2, sw(denseCat(p.l1, embed(c, p, t))))) as tf.Tensor2D;
 }

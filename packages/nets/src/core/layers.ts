@@ -100,14 +100,48 @@ export function avgPool2(h: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Nearest-neighbour ×2 upsampling by reshape + concat (rank ≤ 5; tfjs's resizeNearestNeighbor has
- * no second derivative and its rank-6 tile no gradient).
+ * Nearest-neighbour ×2 upsampling by reshape and broadcasting multiplication with ones (rank ≤ 5):
+ * its gradient is a plain sum, so it is fast and twice differentiable (tfjs's resizeNearestNeighbor
+ * has no second derivative, rank-6 tile no gradient, and concat's gradient, SplitV, is very slow
+ * on wasm).
  */
 export function upsample2(h: tf.Tensor): tf.Tensor {
   const [B, H, W, C] = h.shape as [number, number, number, number];
-  const r = tf.reshape(h, [B, H, 1, W, C]);
-  const rows = tf.reshape(tf.concat([r, r], 2), [B, 2 * H, W, 1, C]);
-  return tf.reshape(tf.concat([rows, rows], 3), [B, 2 * H, 2 * W, C]);
+  const rows = tf.reshape(tf.mul(tf.reshape(h, [B, H, 1, W, C]), tf.ones([1, 1, 2, 1, 1])), [B, 2 * H, W, 1, C]);
+  return tf.reshape(tf.mul(rows, tf.ones([1, 1, 1, 2, 1])), [B, 2 * H, 2 * W, C]);
+}
+
+/**
+ * conv(concat(xs, channels), p) computed as Σᵢ conv(xᵢ, p.w[:, :, slice i, :]) + b, without
+ * materializing the concatenation (its gradient, SplitV, is very slow on wasm). Same parameters
+ * and result as the concatenated form (skip connections, fused side outputs).
+ */
+export function convCat(p: ConvParams, xs: readonly tf.Tensor[]): tf.Tensor {
+  const k = p.w.shape[0];
+  const pad = (k - 1) >> 1;
+  let off = 0;
+  let y: tf.Tensor | undefined;
+  for (const x of xs) {
+    const c = x.shape[3]!;
+    const w = off === 0 && c === p.w.shape[2] ? p.w : (tf.slice(p.w, [0, 0, off, 0], [-1, -1, c, -1]) as tf.Tensor4D);
+    const z = tf.conv2d(x as tf.Tensor4D, w, 1, pad);
+    y = y === undefined ? z : tf.add(y, z);
+    off += c;
+  }
+  return tf.add(y!, p.b);
+}
+
+/** dense(concat(xs, features), p) as Σᵢ xᵢ p.w[slice i] + b (see {@link convCat}). */
+export function denseCat(p: DenseParams, xs: readonly tf.Tensor[]): tf.Tensor {
+  let off = 0;
+  let y: tf.Tensor | undefined;
+  for (const x of xs) {
+    const c = x.shape[1]!;
+    const z = tf.matMul(x as tf.Tensor2D, tf.slice(p.w, [off, 0], [c, -1]) as tf.Tensor2D);
+    y = y === undefined ? z : tf.add(y, z);
+    off += c;
+  }
+  return tf.add(y!, p.b);
 }
 
 /** 2×2 average pooling that pads odd sizes with zeros at the bottom/right first (ceil mode, count_include_pad). */

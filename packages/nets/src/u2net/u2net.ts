@@ -7,6 +7,7 @@ import {
   type ConvParams,
   checkActivation,
   conv,
+  convCat,
   halvings,
   initConv,
   upsampleTo,
@@ -110,9 +111,9 @@ export function u2net(opts: U2netOptions = {}): Network<U2netParams> {
     return { inConv: initConv(ks[2 * s.height - 1]!, 3, cIn, s.out, scheme), enc, dec };
   };
 
-  const runRsu = (p: RsuParams, x: tf.Tensor): tf.Tensor => {
+  const runRsu = (p: RsuParams, x: tf.Tensor | tf.Tensor[]): tf.Tensor => {
     const h = p.enc.length;
-    const hxin = phi(conv(p.inConv, x));
+    const hxin = phi(Array.isArray(x) ? convCat(p.inConv, x) : conv(p.inConv, x));
     const enc: tf.Tensor[] = [];
     let z = hxin;
     for (let i = 0; i < h - 1; i++) {
@@ -120,10 +121,10 @@ export function u2net(opts: U2netOptions = {}): Network<U2netParams> {
       enc.push(z);
     }
     const bottom = phi(conv(p.enc[h - 1]!, z));
-    let d = phi(conv(p.dec[h - 2]!, tf.concat([bottom, enc[h - 2]!], 3)));
+    let d = phi(convCat(p.dec[h - 2]!, [bottom, enc[h - 2]!]));
     for (let i = h - 3; i >= 0; i--) {
       const e = enc[i]!;
-      d = phi(conv(p.dec[i]!, tf.concat([upsampleTo(d, e.shape[1]!, e.shape[2]!), e], 3)));
+      d = phi(convCat(p.dec[i]!, [upsampleTo(d, e.shape[1]!, e.shape[2]!), e]));
     }
     return tf.add(d, hxin);
   };
@@ -168,7 +169,7 @@ export function u2net(opts: U2netOptions = {}): Network<U2netParams> {
       const outs: tf.Tensor[] = [h];
       for (let j = 0; j < S - 1; j++) {
         const e = enc[S - 2 - j]!;
-        h = runRsu(params.decoders[j]!, tf.concat([upsampleTo(h, e.shape[1]!, e.shape[2]!), e], 3));
+        h = runRsu(params.decoders[j]!, [upsampleTo(h, e.shape[1]!, e.shape[2]!), e]);
         outs.push(h);
       }
       // outs: bottom encoder, then decoders S-1 … 1; sides are indexed top (0) to bottom (S-1).
@@ -180,7 +181,7 @@ export function u2net(opts: U2netOptions = {}): Network<U2netParams> {
         for (let m = level - 1; m >= 0; m--) sd = upsampleTo(sd, hs[m]!, ws[m]!);
         return sd;
       });
-      return conv(params.fuse, tf.concat(sides.reverse(), 3));
+      return convCat(params.fuse, sides.reverse());
     });
   };
 

@@ -16,6 +16,7 @@ import {
   type ConvParams,
   checkActivation,
   conv,
+  convCat,
   type DenseParams,
   dense,
   initConv,
@@ -126,8 +127,8 @@ export function unet(opts: UnetOptions = {}): Network<UnetParams> {
     return cond ? { ...p, embedding: initEmbedding(split(ks[2 * L + 2]!, 3), cond, scheme) } : p;
   };
 
-  const runBlock = (b: UnetBlockParams, h: tf.Tensor, e: tf.Tensor | undefined): tf.Tensor => {
-    let z = conv(b.conv1, h);
+  const runBlock = (b: UnetBlockParams, h: tf.Tensor | tf.Tensor[], e: tf.Tensor | undefined): tf.Tensor => {
+    let z = Array.isArray(h) ? convCat(b.conv1, h) : conv(b.conv1, h);
     if (e !== undefined && b.cond !== undefined) z = addChannels(z, dense(b.cond, e));
     return phi(conv(b.conv2, phi(z)));
   };
@@ -170,7 +171,7 @@ export function unet(opts: UnetOptions = {}): Network<UnetParams> {
       }
       for (let j = 0; j < L - 1; j++) {
         const skip = skips[L - 2 - j]!;
-        h = runBlock(params.up[j]!, tf.concat([upsample2(h), skip], 3), e);
+        h = runBlock(params.up[j]!, [upsample2(h), skip], e);
       }
       return conv(params.outConv, h);
     });
