@@ -141,11 +141,18 @@ describe.skipIf(!run)('docs site in Chromium', () => {
       if (!(await page.locator('h1').first().isVisible())) failures.push(`${p}: no visible h1`);
       for (const e of errors) failures.push(`${p}: ${e}`);
     }
-    await page.goto(`${origin}/`, { waitUntil: 'load' });
-    await page.screenshot({ path: join(shots, 'home.png') });
+    for (const [p, file] of [
+      ['/', 'home.png'],
+      ['/concepts/tweedie', 'concepts-tweedie.png'],
+      ['/api/langevin', 'api-langevin.png'],
+    ] as const) {
+      await page.goto(origin + p, { waitUntil: 'load' });
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: join(shots, file) });
+    }
     await page.close();
     expect(failures, failures.join('\n')).toEqual([]);
-  }, 60_000);
+  }, 80_000);
 
   const demos = [
     // The DEEN demo trains first: a short budget here (the page's default is 600 steps).
@@ -168,6 +175,18 @@ describe.skipIf(!run)('docs site in Chromium', () => {
         { timeout: 45_000, polling: 200 },
       );
       const firstMs = Date.now() - t0;
+      if (d.name === 'walk-jump') {
+        // The sampler controls restart the chains on the trained energy, without retraining.
+        await page.locator(`${sel} select`).selectOption('ula');
+        await page.waitForFunction(
+          ([s]) => {
+            const e = document.querySelector(s as string);
+            return e?.getAttribute('data-sampler') === 'ula' && Number(e.getAttribute('data-samples')) > 0;
+          },
+          [sel],
+          { timeout: 20_000, polling: 100 },
+        );
+      }
       await page.waitForTimeout(2000);
       const el = page.locator(sel);
       const attrs = await el.evaluate((e) =>

@@ -46,6 +46,10 @@ export interface DeenProgress {
   samples: number;
   walkStepsPerSecond: number;
   backend: string;
+  /** The sampler of the running chains. */
+  sampler?: 'ula' | 'cheng';
+  /** σ of the energy trained last (undefined before training ends). */
+  trainedSigma?: number;
   message?: string;
 }
 
@@ -54,6 +58,7 @@ const GRID = 56;
 
 export class DeenDemo {
   private params: MlpParams | undefined;
+  private trainedSigma: number | undefined;
   private readonly net = mlp({ widths: [64, 64], activation: 'swish' });
   private readonly ring = ring8();
   private run = 0;
@@ -95,6 +100,7 @@ export class DeenDemo {
     this.disposeChains();
     if (this.params !== undefined) disposeParams(this.params as unknown as Params);
     this.params = undefined;
+    this.trainedSigma = undefined;
     this.density = undefined;
     this.walk = new Float32Array();
     this.jump = new Float32Array();
@@ -148,6 +154,8 @@ export class DeenDemo {
       return;
     }
     this.params = fitted.params as unknown as MlpParams;
+    this.trainedSigma = s.sigma;
+    this.update({ trainedSigma: s.sigma });
     this.computeDensity();
     await this.sample(s, kSample, run);
   }
@@ -175,6 +183,18 @@ export class DeenDemo {
     this.density = img;
   }
 
+  /**
+   * Restarts the chains on the energy already trained, with new sampler settings (step size,
+   * friction, sampler). Returns false when there is no trained energy for `s.sigma` (retrain then).
+   */
+  async resample(s: DeenSettings): Promise<boolean> {
+    if (this.params === undefined || this.trainedSigma !== s.sigma || this.progress.phase === 'training') return false;
+    const run = ++this.run;
+    this.disposeChains();
+    await this.sample(s, foldIn(key(s.seed), 1000 + run), run);
+    return true;
+  }
+
   private async sample(s: DeenSettings, k: Key, run: number): Promise<void> {
     const stepSize = s.stepScale * s.sigma * s.sigma;
     const target = { energy: this.energy };
@@ -188,7 +208,7 @@ export class DeenDemo {
     this.state = this.kernel.init(y0);
     y0.dispose();
     const jumpFn = tweedieFromEnergy(this.energy, s.sigma);
-    this.update({ phase: 'sampling', walkSteps: 0, samples: 0 });
+    this.update({ phase: 'sampling', walkSteps: 0, samples: 0, sampler: s.sampler });
     let t = 0;
     const t0 = performance.now();
     while (run === this.run && this.state !== undefined && this.kernel !== undefined) {
