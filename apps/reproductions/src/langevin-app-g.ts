@@ -1,0 +1,219 @@
+// 001 App. G (G.3–G.4) at CPU scale: an MDAE σ⊗M = 1⊗4 model on MNIST (the MDAE loss of
+// @walkjump/empirical-bayes, eq. 19, with an MLP ν: R^{4·784} → R^{4·784} from @walkjump/nets), then one
+// long walk-jump chain per algorithm — Algorithm 1 (Sachs et al., δ = 1, γ = 1/4, u = 1, the paper's
+// G.3 setting) and Algorithm 2 (Cheng et al., δ = 1/2, γ = 1/2, u = 1, Fig. 7's setting) — run with
+// @walkjump/langevin's lifelongChain from the Remark 4 initialization. Jumps x̂(y) = ⟨ν_m(y)⟩ every
+// Δk steps are written as PNG strips and classified by @walkjump/nets' bundled MNIST classifier:
+// class histogram, classes visited, first-visit times.
+//
+//   pnpm --filter @walkjump/reproductions repro langevin-app-g [--quick] [--steps 100000] [--train 1500] [--every 100]
+import * as tf from '@tensorflow/tfjs-core';
+import { mnist } from '@walkjump/datasets';
+import { mdaeLoss, mdaeScore } from '@walkjump/empirical-bayes';
+import { chengUnderdamped, initUniformPlusNoise, lifelongChain, sachsUnderdamped } from '@walkjump/langevin';
+import { loadMnistClassifier, type MlpParams, mlp, paramCount } from '@walkjump/nets';
+import {
+  adam,
+  backendInfo,
+  disposeParams,
+  fit,
+  key,
+  type Key,
+  type Params,
+  permutation,
+  split,
+  useBackend,
+} from '@walkjump/tensor';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { prepareOut, type ReproArgs, secondsSince, writeSummary } from './lib/common.ts';
+import { writeImageGrid } from './lib/png.ts';
+
+export const meta = {
+  id: 'langevin-app-g',
+  title: 'Long walk-jump chains on an MDAE 1⊗4 MNIST model with Algorithms 1 and 2',
+  source: '001 App. G (G.3, G.4), Algorithms 1–2',
+};
+
+const here = dirname(fileURLToPath(import.meta.url));
+const num = (argv: readonly string[], name: string, fallback: number): number => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : fallback;
+};
+const round = (v: number, d = 4): number => Number(v.toFixed(d));
+
+export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
+  await useBackend(process.env['WALKJUMP_BACKEND'] ?? 'auto');
+  const t0 = performance.now();
+  const file = prepareOut(out);
+  const sigma = 1;
+  const M = 4;
+  const d = 784;
+  const trainSteps = num(argv, 'train', quick ? 40 : 1500);
+  const chainSteps = num(argv, 'steps', quick ? 2000 : 100_000);
+  const every = num(argv, 'every', quick ? 50 : 100); // classification / histogram resolution
+  const stripEvery = num(argv, 'strip', quick ? 100 : 500); // Δk of the PNG strips
+  const width = num(argv, 'width', 512);
+  const batch = num(argv, 'batch', 64);
+
+  const shared = resolve(here, '../../../../shared/data');
+  const dir = process.env['WALKJUMP_DATA'] ?? (existsSync(join(shared, 'mnist')) ? shared : undefined);
+  const train = await mnist({ ...(dir === undefined ? {} : { dir }), split: 'train', download: dir === undefined });
+  const nTrain = train.images.shape[0] as number;
+
+  // --- MDAE 1⊗4: ν(y) [B, 4, 784] by an MLP on the flattened measurements (eq. 18–20)
+  const net = mlp({ widths: [width, width], outDim: M * d, activation: 'swish' });
+  const nu = (p: MlpParams) => (y: tf.Tensor) => tf.tidy(() => tf.reshape(net.apply(p, y), [y.shape[0]!, M, d]));
+  const [kInit, kFit, kPerm, kChain] = split(key(2022), 4) as [Key, Key, Key, Key];
+  const p0 = net.init(kInit, [M, d]);
+  const perm = permutation(kPerm, nTrain);
+  const xs = new Float32Array(batch * d);
+  const tt = performance.now();
+  const res = await fit<tf.Tensor>({
+    params: p0 as unknown as Params,
+    key: kFit,
+    steps: trainSteps,
+    optimizer: adam({ learningRate: (s) => 1e-3 * (0.1 + 0.9 * 0.5 * (1 + Math.cos((Math.PI * s) / trainSteps))) }),
+    batches: (step) => {
+      for (let i = 0; i < batch; i++) {
+        const j = perm[(step * batch + i) % nTrain] as number;
+        xs.set(train.images.data.subarray(j * d, (j + 1) * d), i * d);
+      }
+      return tf.tensor2d(xs, [batch, d]);
+    },
+    loss: (p, x, k) => tf.mean(mdaeLoss(k, nu(p as unknown as MlpParams), x, { sigma, M, checkFinite: false })),
+    logEvery: 100,
+    onStep: (e) =>
+      console.log(`train ${e.step}/${trainSteps} loss ${e.loss.toFixed(3)} ${e.stepsPerSecond.toFixed(1)} steps/s`),
+  });
+  disposeParams(p0 as unknown as Params);
+  const params = res.params as unknown as MlpParams;
+  const trainSeconds = secondsSince(tt);
+  const finalLoss = res.history[res.history.length - 1]?.loss ?? Number.NaN;
+  const score = mdaeScore(nu(params), sigma, M);
+  const jump = (y: tf.Tensor) => tf.tidy(() => tf.mean(nu(params)(y), 1)); // x̂ = ⟨ν_m(y)⟩ (Alg. 1 line 14)
+
+  const clf = await loadMnistClassifier();
+  const chains: Record<string, unknown>[] = [];
+  const algorithms = [
+    {
+      name: 'Algorithm 1 (Sachs)',
+      id: 'alg1',
+      kernel: sachsUnderdamped({ score }, { stepSize: 1, friction: 1 / 4, inverseMass: 1 }),
+      params: { delta: 1, gamma: 0.25, u: 1 },
+    },
+    {
+      name: 'Algorithm 2 (Cheng)',
+      id: 'alg2',
+      kernel: chengUnderdamped({ score }, { stepSize: 0.5, friction: 0.5, inverseMass: 1 }),
+      params: { delta: 0.5, gamma: 0.5, u: 1 },
+    },
+  ];
+  for (const [ai, alg] of algorithms.entries()) {
+    const tc = performance.now();
+    const init = initUniformPlusNoise(foldKey(kChain, ai), [1, M, d], { sigma }); // Remark 4
+    const jumps: Float32Array[] = [];
+    const steps: number[] = [];
+    const result = await lifelongChain({
+      kernel: alg.kernel,
+      key: foldKey(kChain, 10 + ai),
+      init,
+      steps: chainSteps,
+      every,
+      jump,
+      check: { every: 1000, maxAbs: 1e3, onDivergence: 'stop' },
+      onSample: async (e) => {
+        jumps.push(Float32Array.from((await e.jump!.data()) as Float32Array));
+        steps.push(e.step);
+        if (e.step % 10_000 === 0) console.log(`${alg.name}: step ${e.step}, ${secondsSince(tc)} s`);
+      },
+    });
+    init.dispose();
+    tf.dispose(result.state as unknown as tf.TensorContainer);
+    const chainSeconds = secondsSince(tc);
+    // classify the jumps
+    const n = jumps.length;
+    const all = new Float32Array(n * d);
+    for (const [i, j] of jumps.entries()) all.set(j, i * d);
+    const labels: number[] = [];
+    for (let b = 0; b < n; b += 500) {
+      const m = Math.min(500, n - b);
+      const c = tf.tidy(() =>
+        clf.classify(tf.clipByValue(tf.tensor2d(all.subarray(b * d, (b + m) * d), [m, d]), 0, 1)),
+      );
+      labels.push(...Array.from(c.dataSync()));
+      c.dispose();
+    }
+    const histogram = Array(10).fill(0) as number[];
+    const firstVisit: (number | null)[] = Array(10).fill(null);
+    for (const [i, l] of labels.entries()) {
+      histogram[l]! += 1;
+      if (firstVisit[l] === null) firstVisit[l] = steps[i]!;
+    }
+    // jump strips every Δk = stripEvery steps: the first 200 as one grid, and the whole chain sub-sampled
+    const stride = Math.max(1, Math.round(stripEvery / every));
+    const picked: number[] = [];
+    for (let i = stride - 1; i < n; i += stride) picked.push(i);
+    const grid = (idx: number[]) => {
+      const v = new Float32Array(idx.length * d);
+      for (const [k, i] of idx.entries()) v.set(all.subarray(i * d, (i + 1) * d), k * d);
+      return v;
+    };
+    const first = picked.slice(0, 200);
+    await writeImageGrid(file(`${alg.id}-strip-dk${stripEvery}.png`), grid(first), first.length, {
+      height: 28,
+      width: 28,
+      cols: 20,
+      scale: 1,
+    });
+    const whole = picked.filter((_, k) => k % Math.max(1, Math.ceil(picked.length / 200)) === 0);
+    await writeImageGrid(file(`${alg.id}-whole-chain.png`), grid(whole), whole.length, {
+      height: 28,
+      width: 28,
+      cols: 20,
+      scale: 1,
+    });
+    chains.push({
+      algorithm: alg.name,
+      parameters: alg.params,
+      steps: result.step,
+      status: result.status,
+      divergences: result.divergences,
+      stepsPerSecond: round(result.stepsPerSecond, 1),
+      chainSeconds,
+      jumpsClassified: n,
+      every,
+      classesVisited: firstVisit.filter((v) => v !== null).length,
+      histogram,
+      firstVisitStep: firstVisit,
+      stripDeltaK: stripEvery,
+      strips: [`${alg.id}-strip-dk${stripEvery}.png`, `${alg.id}-whole-chain.png`],
+      labelsEvery: labels.filter((_, i) => i % Math.max(1, Math.round(1000 / every)) === 0).join(''),
+    });
+    console.log(JSON.stringify(chains.at(-1)));
+  }
+  clf.dispose();
+  disposeParams(params as unknown as Params);
+  await writeSummary(out, {
+    id: meta.id,
+    backend: backendInfo(),
+    quick,
+    model: {
+      kind: 'MDAE',
+      sigma,
+      M,
+      net: `mlp ${M * d}-${width}-${width}-${M * d} (swish)`,
+      parameters: paramCount(params as unknown as Params),
+    },
+    loss: '@walkjump/empirical-bayes mdaeLoss (eq. 19)',
+    training: { steps: trainSteps, batch, finalLoss: round(finalLoss, 3), seconds: trainSeconds },
+    init: 'uniform + N(0, σ²) (Remark 4)',
+    chains,
+    totalSeconds: secondsSince(t0),
+  });
+}
+
+function foldKey(k: Key, i: number): Key {
+  return split(k, i + 1)[i] as Key;
+}
