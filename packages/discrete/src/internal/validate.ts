@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { inputGrad, ShapeError, ValueError } from '@walkjump/tensor';
+import { inputGrad, type Key, ShapeError, split, ValueError } from '@walkjump/tensor';
 import type { DiscreteTarget, GradFn, LogProbFn } from '../targets/types.ts';
 
 /** A target with both functions resolved (gradient by autodiff of `logProb` when not given). */
@@ -102,3 +102,14 @@ export const tidyStep = <S, I>(f: () => [S, I]): [S, I] =>
 /** One-hot rows as float32. (The wasm backend's OneHot writes int bits into float32 outputs, so cast from int32.) */
 export const oneHotFloat = (indices: tf.Tensor, depth: number): tf.Tensor =>
   tf.tidy(() => tf.cast(tf.oneHot(indices, depth), 'float32'));
+
+/**
+ * n uniforms in (0, 1) drawn on the host from `k` (Threefry words of `split`, as tensor's `uniform` uses),
+ * for kernels that need per-site randomness without creating a tensor per draw.
+ */
+export function uniformArray(k: Key, n: number): Float64Array {
+  const out = new Float64Array(n);
+  const keys = split(k, Math.max(1, Math.ceil(n / 2)));
+  for (let i = 0; i < n; i++) out[i] = (keys[i >> 1]![i & 1]! + 0.5) / 4294967296;
+  return out;
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { categorical, type Key, split, uniform, ValueError } from '@walkjump/tensor';
-import { initLogProb, resolveTarget, oneHotFloat, tidyStep } from '../internal/validate.ts';
+import { type Key, split, ValueError } from '@walkjump/tensor';
+import { hamming, initLogProb, resolveTarget, tidyStep, uniformArray } from '../internal/validate.ts';
 import type { DiscreteTarget, LogProbFn } from '../targets/types.ts';
 import type { DiscreteInfo, DiscreteKernel, LogProbState } from './types.ts';
 
@@ -28,25 +28,39 @@ export function gibbs(target: DiscreteTarget | LogProbFn, opts: GibbsOptions = {
     step: (k: Key, state: LogProbState): [LogProbState, DiscreteInfo] =>
       tidyStep((): [LogProbState, DiscreteInfo] => {
         const [C, d] = state.position.shape as [number, number];
-        const keys = split(k, 2 * d);
+        const [kSite, kAcc] = split(k, 2) as [Key, Key];
+        // Randomness for the whole sweep drawn once on the host: the sites (random scan) and the uniforms.
+        const sites = scan === 'random' ? uniformArray(kSite, d * C) : undefined;
+        const u = Float32Array.from(uniformArray(kAcc, d * C));
         let y = state.position;
         let f = state.logProb;
         let acc: tf.Tensor = tf.zeros([C]);
         for (let t = 0; t < d; t++) {
-          const site = scan === 'systematic' ? tf.fill([C], t, 'int32') : categorical(keys[2 * t]!, tf.zeros([C, d]));
-          const mask = oneHotFloat(site, d);
-          const yFlip = tf.mul(y, tf.sub(1, tf.mul(mask, 2)));
+          // sign pattern: −1 at the updated site, +1 elsewhere ([d] shared by all chains, or [C, d])
+          let sign: tf.Tensor;
+          if (sites === undefined) {
+            const v = new Float32Array(d).fill(1);
+            v[t] = -1;
+            sign = tf.tensor1d(v);
+          } else {
+            const v = new Float32Array(C * d).fill(1);
+            for (let c = 0; c < C; c++) v[c * d + Math.min(d - 1, Math.floor(sites[t * C + c]! * d))] = -1;
+            sign = tf.tensor2d(v, [C, d]);
+          }
+          const yFlip = tf.mul(y, sign);
           const fFlip = logProb(yFlip);
           const pFlip = tf.sigmoid(tf.sub(fFlip, f));
-          const take = tf.less(uniform(keys[2 * t + 1]!, [C]), pFlip);
+          const take = tf.less(tf.tensor1d(u.subarray(t * C, (t + 1) * C), 'float32'), pFlip);
           y = tf.where(tf.expandDims(take, 1), yFlip, y);
           f = tf.where(take, fFlip, f);
-          acc = tf.add(acc, tf.where(tf.isNaN(pFlip), tf.zerosLike(pFlip), pFlip));
+          acc = tf.add(acc, pFlip);
         }
-        const flips = tf.sum(tf.cast(tf.notEqual(y, state.position), 'float32'), 1);
+        const flips = hamming(y, state.position);
+        const mean = tf.div(acc, d);
         return [
           { position: y, logProb: f },
-          { acceptance: tf.div(acc, d), flips },
+          // a NaN flip probability (non-finite f) was a rejection; report the chain's sweep as acceptance 0
+          { acceptance: tf.where(tf.isNaN(mean), tf.zerosLike(mean), mean), flips },
         ];
       }),
   };

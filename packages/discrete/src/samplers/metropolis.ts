@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, categorical, type Key, split, uniform, ValueError } from '@walkjump/tensor';
-import { hamming, initLogProb, resolveTarget, oneHotFloat, tidyStep } from '../internal/validate.ts';
+import { hamming, initLogProb, oneHotFloat, resolveTarget, tidyStep, uniformArray } from '../internal/validate.ts';
 import type { DiscreteTarget, LogProbFn } from '../targets/types.ts';
 import type { DiscreteInfo, DiscreteKernel, LogProbState } from './types.ts';
 
@@ -40,7 +40,11 @@ export function metropolis(
         const [k1, k2, k3] = split(k, 3) as [Key, Key, Key];
         let mask: tf.Tensor;
         if (radius === 1) {
-          mask = oneHotFloat(categorical(k1, tf.zeros([C, d])), d);
+          // one uniformly chosen site per chain, drawn on the host
+          const u = uniformArray(k1, C);
+          const v = new Float32Array(C * d);
+          for (let c = 0; c < C; c++) v[c * d + Math.min(d - 1, Math.floor(u[c]! * d))] = 1;
+          mask = tf.tensor2d(v, [C, d]);
         } else {
           const u = uniform(k1, [C, d]);
           const top = tf.topk(u, radius).values; // [C, r], descending
