@@ -1,6 +1,6 @@
 // nets against float64 PyTorch (tooling/reference/nets_fixtures.py): the DEEN loss and its parameter
-// gradient (∂θ of a ∇_y) through tiny mlp, convEnergy and unet instances, on the cpu backend in
-// float32, as @walkjump/tensor's own DEEN fixtures are checked (max abs error / max |ref| ≤ 1e-5).
+// gradient (∂θ of a ∇_y) through tiny mlp, convEnergy and unet instances, on the cpu and wasm
+// backends in float32, as @walkjump/tensor's own DEEN fixtures are checked (max abs error / max |ref| ≤ 1e-5).
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { inputGrad, key, type Params, unflattenParams } from '@walkjump/tensor';
@@ -87,26 +87,28 @@ function deen(name: string, fx: Fixture): { loss: number; errors: Record<string,
   }
 }
 
-describe('nets against float64 PyTorch: DEEN parameter gradients (cpu, float32)', () => {
-  let previous = '';
-  beforeAll(async () => {
-    previous = tf.getBackend();
-    expect(await tf.setBackend('cpu')).toBe(true);
-  });
-  afterAll(async () => {
-    await tf.setBackend(previous);
-  });
-
-  for (const name of ['mlp', 'conv', 'unet']) {
-    it(`${name}: loss and every parameter gradient within 1e-5 relative`, async () => {
-      const fx = fixture(name);
-      const { loss, errors } = await expectNoLeak(() => deen(name, fx));
-      const worst = Math.max(...Object.values(errors));
-      console.info(
-        `[cpu] DEEN ${name}: loss rel error ${(Math.abs(loss - fx.loss) / fx.loss).toExponential(2)}, worst parameter-gradient rel error ${worst.toExponential(2)}`,
-      );
-      expect(Math.abs(loss - fx.loss) / fx.loss).toBeLessThan(1e-5);
-      for (const [k, e] of Object.entries(errors)) expect(e, `parameter ${k}`).toBeLessThan(1e-5);
+for (const backend of ['cpu', 'wasm'].filter((b) => tf.findBackendFactory(b) != null)) {
+  describe(`nets against float64 PyTorch: DEEN parameter gradients (${backend}, float32)`, () => {
+    let previous = '';
+    beforeAll(async () => {
+      previous = tf.getBackend();
+      expect(await tf.setBackend(backend)).toBe(true);
     });
-  }
-});
+    afterAll(async () => {
+      await tf.setBackend(previous);
+    });
+
+    for (const name of ['mlp', 'conv', 'unet']) {
+      it(`${name}: loss and every parameter gradient within 1e-5 relative`, async () => {
+        const fx = fixture(name);
+        const { loss, errors } = await expectNoLeak(() => deen(name, fx));
+        const worst = Math.max(...Object.values(errors));
+        console.info(
+          `[${backend}] DEEN ${name}: loss rel error ${(Math.abs(loss - fx.loss) / fx.loss).toExponential(2)}, worst parameter-gradient rel error ${worst.toExponential(2)}`,
+        );
+        expect(Math.abs(loss - fx.loss) / fx.loss).toBeLessThan(1e-5);
+        for (const [k, e] of Object.entries(errors)) expect(e, `parameter ${k}`).toBeLessThan(1e-5);
+      });
+    }
+  });
+}
