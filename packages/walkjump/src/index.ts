@@ -13,7 +13,7 @@ import * as metrics from '@walkjump/metrics';
 export { tensor, datasets, nets, empiricalBayes, langevin, manifold, discrete, metrics };
 
 // --- quick start
-export { fitEnergy, FIT_METHODS } from './api/fit-energy.ts';
+export { AVAILABLE_METHODS, FIT_METHODS, fitEnergy } from './api/fit-energy.ts';
 export type { DataSampler, FitEnergyOptions, FitEnergyResult, FitEnergyStep } from './api/fit-energy.ts';
 export { walkJump, SAMPLERS } from './api/walk-jump.ts';
 export type { SamplerName, WalkJumpOptions, WalkJumpSamples } from './api/walk-jump.ts';
@@ -22,6 +22,10 @@ export type { Classifier, EvaluateOptions, EvaluateResult, MetricName } from './
 export { loadModel, makeEnergyModel, MODEL_FORMAT_VERSION, readModelConfig, saveModel } from './api/model.ts';
 export type { EnergyModel, FitMethod, ManifoldSpec, ModelConfig, NetSpec } from './api/model.ts';
 export type { DataInput, HostArray } from './api/data.ts';
+export { fitManifold, manifoldOf, sampleManifold } from './api/manifold.ts';
+export type { FitManifoldOptions, ManifoldSamples, SampleManifoldOptions } from './api/manifold.ts';
+export { sampleBinary } from './api/binary.ts';
+export type { BinarySamples, SampleBinaryOptions } from './api/binary.ts';
 
 // --- the demo
 export { runDemo } from './demo/demo.ts';
