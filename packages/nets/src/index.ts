@@ -2,7 +2,9 @@
 export type { InitScheme, Network, Params } from './core/network.ts';
 export type { Activation, ConvParams, DenseParams } from './core/layers.ts';
 export type { Conditioning, EmbeddingParams } from './core/embedding.ts';
-export { disposeParams, mlp, paramCount, spectralNormEstimate } from './mlp/mlp.ts';
+export { disposeParams, mlp, paramCount } from './mlp/mlp.ts';
+export { spectralNormEstimate } from './core/spectral.ts';
+export type { SpectralNormOption } from './core/spectral.ts';
 export type { MlpOptions, MlpParams } from './mlp/mlp.ts';
 export { convEnergy } from './conv/conv-energy.ts';
 export type { ConvEnergyOptions, ConvEnergyParams } from './conv/conv-energy.ts';

@@ -96,6 +96,8 @@ describe('classifier', () => {
       });
       console.info(`bundled MNIST classifier: ${((100 * correct) / n).toFixed(2)} % on the first ${n} test digits`);
       expect(correct / n).toBeGreaterThanOrEqual(0.975);
+      // The same accuracy as measured by the training run (wasm there; ±2 digits across backends).
+      expect(Math.abs(correct / n - Number(clf.metadata['testAccuracyFirst2000']))).toBeLessThanOrEqual(0.001);
       // The same bytes through the browser path give the same logits.
       const clf2 = mnistClassifierFromBytes(new Uint8Array(readFileSync(weights)));
       await expectNoLeak(() => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, type Key, split, ValueError } from '@walkjump/tensor';
+import { assertInteger, foldIn, type Key, split, ValueError } from '@walkjump/tensor';
+import { resolveSpectral, type SpectralNormOption, spectralNormalize, withSpectralVectors } from '../core/spectral.ts';
 import {
   ACTIVATIONS,
   type Activation,
@@ -43,6 +44,11 @@ export interface ConvEnergyOptions {
   readonly init?: InitScheme;
   /** Start the output layer at zero (a flat initial energy). */
   readonly zeroLastLayer?: boolean;
+  /**
+   * Spectral normalization (Miyato et al. 2018) of every conv and dense weight, W/σ(W) with σ by
+   * power iteration (as `mlp`'s option; the EBMs of Ross et al., 002 App. B).
+   */
+  readonly spectralNorm?: SpectralNormOption;
 }
 
 /**
@@ -75,6 +81,7 @@ export function convEnergy(opts: ConvEnergyOptions = {}): Network<ConvEnergyPara
   const activation = checkActivation(fn, opts.activation);
   const scheme = checkInitScheme(fn, opts.init);
   const phi = ACTIVATIONS[activation];
+  const sn = resolveSpectral(fn, opts.spectralNorm);
   const name = `convEnergy[${channels.map((c, i) => (strides[i] === 1 ? `${c}` : `${c}/${strides[i]}`)).join(', ')}, ${hidden} → 1, ${activation}]`;
   const pad = (kernel - 1) / 2;
   const spatial = (H: number): number => strides.reduce((h, s) => Math.floor((h + 2 * pad - kernel) / s) + 1, H);
@@ -84,11 +91,12 @@ export function convEnergy(opts: ConvEnergyOptions = {}): Network<ConvEnergyPara
     const ks = split(k, channels.length + 2);
     const convs = channels.map((c, i) => initConv(ks[i]!, kernel, i === 0 ? C : channels[i - 1]!, c, scheme));
     const flat = spatial(H) * spatial(W) * channels[channels.length - 1]!;
-    return {
+    const p = {
       convs,
       hidden: initDense(ks[channels.length]!, flat, hidden, scheme),
       out: initDense(ks[channels.length + 1]!, hidden, 1, 'glorot', opts.zeroLastLayer === true),
     };
+    return sn === undefined ? p : withSpectralVectors(foldIn(k, 7919), p);
   };
 
   const apply = (params: ConvEnergyParams, x: tf.Tensor): tf.Tensor => {
@@ -112,12 +120,13 @@ export function convEnergy(opts: ConvEnergyOptions = {}): Network<ConvEnergyPara
     }
     checkBatch(name, x, x.shape.slice(1));
     return tf.tidy(() => {
+      const sp = sn === undefined ? params : spectralNormalize(params, sn);
       let h: tf.Tensor = x;
-      convs.forEach((c, i) => {
+      sp.convs.forEach((c, i) => {
         h = phi(conv(c, h, strides[i]));
       });
-      h = phi(dense(params.hidden, tf.reshape(h, [x.shape[0]!, -1])));
-      return tf.reshape(dense(params.out, h), [-1]);
+      h = phi(dense(sp.hidden, tf.reshape(h, [x.shape[0]!, -1])));
+      return tf.reshape(dense(sp.out, h), [-1]);
     });
   };
 

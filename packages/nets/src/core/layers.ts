@@ -55,7 +55,12 @@ export type DenseParams = {
   readonly u?: tf.Tensor1D;
 };
 /** A conv layer's parameters (NHWC convolution): `w` [kh, kw, in, out], `b` [out]. */
-export type ConvParams = { readonly w: tf.Tensor4D; readonly b: tf.Tensor1D };
+export type ConvParams = {
+  readonly w: tf.Tensor4D;
+  readonly b: tf.Tensor1D;
+  /** With spectral normalization: the power-iteration start vector [out] (a buffer; gets no gradient). */
+  readonly u?: tf.Tensor1D;
+};
 
 export function initDense(k: Key, nIn: number, nOut: number, scheme: InitScheme, zero = false, gain = 1): DenseParams {
   return {

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { Activation } from '../core/layers.ts';
 import { secondOrderCheck, worstError } from '../__tests__/second-order.ts';
 import { loadParams, saveParams } from '../io/io.ts';
-import { disposeParams, type MlpParams, mlp, paramCount, spectralNormEstimate } from './mlp.ts';
+import { spectralNormEstimate } from '../core/spectral.ts';
+import { disposeParams, type MlpParams, mlp, paramCount } from './mlp.ts';
 
 // A float64 reference forward pass of the same MLP, for finite differences.
 const phi64: Record<Activation, (x: number) => number> = {

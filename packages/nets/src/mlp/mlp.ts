@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, type Key, normal, ShapeError, split, ValueError } from '@walkjump/tensor';
 import { ACTIVATIONS, type Activation, type DenseParams } from '../core/layers.ts';
 import { type Network, type Params, showShape } from '../core/network.ts';
+import { spectralNormEstimate } from '../core/spectral.ts';
 
 /** Parameters of an {@link mlp}: its dense layers, input to output. */
 export type MlpParams = { readonly layers: readonly DenseParams[] };
@@ -147,35 +148,6 @@ export function mlp(opts: MlpOptions): Network<MlpParams> {
   };
 
   return { name, init, apply };
-}
-
-/** x with a zero gradient (the forward runs inside a kernel, so it is not taped). */
-const stopGradient = tf.customGrad(((x: tf.Tensor) => ({
-  value: tf.mul(x, 1),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
-
-/**
- * σ(W) ≈ vᵀ W u by power iteration (Miyato et al. 2018, Alg. 1) on W [fanIn, fanOut] from `u0`:
- * v ← Wu/‖Wu‖, u ← Wᵀv/‖Wᵀv‖, `iterations` times, u and v held constant in the gradient (so
- * ∂σ/∂W = v uᵀ, as in PyTorch). Returns a scalar that never exceeds the true largest singular value.
- */
-export function spectralNormEstimate(w: tf.Tensor2D, u0: tf.Tensor1D, iterations: number): tf.Scalar {
-  return tf.tidy(() => {
-    const [u, v] = (() => {
-      const wc = stopGradient(w) as tf.Tensor2D;
-      let u: tf.Tensor = stopGradient(tf.reshape(u0, [-1, 1]));
-      let v: tf.Tensor = u;
-      for (let i = 0; i < iterations; i++) {
-        v = tf.matMul(wc, u);
-        v = tf.div(v, tf.add(tf.sqrt(tf.sum(tf.square(v))), 1e-12));
-        u = tf.matMul(wc, v, true, false);
-        u = tf.div(u, tf.add(tf.sqrt(tf.sum(tf.square(u))), 1e-12));
-      }
-      return [stopGradient(u), stopGradient(v)];
-    })();
-    return tf.reshape(tf.matMul(tf.matMul(v, w, true, false), u), []) as tf.Scalar;
-  });
 }
 
 /** Number of scalar parameters in a parameter tree (sum of the leaves' sizes). */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, type Key, split, ValueError } from '@walkjump/tensor';
+import { assertInteger, foldIn, type Key, split, ValueError } from '@walkjump/tensor';
+import { resolveSpectral, type SpectralNormOption, spectralNormalize, withSpectralVectors } from '../core/spectral.ts';
 import {
   type Conditioning,
   conditioningVector,
@@ -65,6 +66,11 @@ export interface UnetOptions {
   readonly init?: InitScheme;
   /** Start the output conv at zero (the initial network is the constant 0). */
   readonly zeroLastLayer?: boolean;
+  /**
+   * Spectral normalization (Miyato et al. 2018) of every conv and dense weight, W/σ(W) with σ by
+   * power iteration (as `mlp`'s option; the U-Net MDF of Ross et al., 002 App. B.2).
+   */
+  readonly spectralNorm?: SpectralNormOption;
 }
 
 /**
@@ -90,6 +96,7 @@ export function unet(opts: UnetOptions = {}): Network<UnetParams> {
   const activation = checkActivation(fn, opts.activation);
   const scheme = checkInitScheme(fn, opts.init);
   const phi = ACTIVATIONS[activation];
+  const sn = resolveSpectral(fn, opts.spectralNorm);
   const L = channels.length;
   const down = 2 ** (L - 1);
   const name = `unet[${channels.join(', ')}${cond ? `, ${cond.embedding}(${cond.dim})` : ''}, ${activation}]`;
@@ -124,7 +131,8 @@ export function unet(opts: UnetOptions = {}): Network<UnetParams> {
         opts.zeroLastLayer === true,
       ),
     };
-    return cond ? { ...p, embedding: initEmbedding(split(ks[2 * L + 2]!, 3), cond, scheme) } : p;
+    const full = cond ? { ...p, embedding: initEmbedding(split(ks[2 * L + 2]!, 3), cond, scheme) } : p;
+    return sn === undefined ? full : withSpectralVectors(foldIn(k, 7919), full);
   };
 
   const runBlock = (b: UnetBlockParams, h: tf.Tensor | tf.Tensor[], e: tf.Tensor | undefined): tf.Tensor => {
@@ -159,11 +167,12 @@ export function unet(opts: UnetOptions = {}): Network<UnetParams> {
     if (cond === undefined && c !== undefined)
       throw new ValueError(`${name}.apply: this network is unconditioned; got a 'cond'`);
     return tf.tidy(() => {
-      const e = cond !== undefined ? conditioningVector(cond, params.embedding!, condVector(name, c, B)) : undefined;
-      let h = conv(params.inConv, x);
+      const sp = sn === undefined ? params : spectralNormalize(params, sn);
+      const e = cond !== undefined ? conditioningVector(cond, sp.embedding!, condVector(name, c, B)) : undefined;
+      let h = conv(sp.inConv, x);
       const skips: tf.Tensor[] = [];
       for (let i = 0; i < L; i++) {
-        h = runBlock(params.down[i]!, h, e);
+        h = runBlock(sp.down[i]!, h, e);
         if (i < L - 1) {
           skips.push(h);
           h = avgPool2(h);
@@ -171,9 +180,9 @@ export function unet(opts: UnetOptions = {}): Network<UnetParams> {
       }
       for (let j = 0; j < L - 1; j++) {
         const skip = skips[L - 2 - j]!;
-        h = runBlock(params.up[j]!, [upsample2(h), skip], e);
+        h = runBlock(sp.up[j]!, [upsample2(h), skip], e);
       }
-      return conv(params.outConv, h);
+      return conv(sp.outConv, h);
     });
   };
 
