@@ -150,6 +150,7 @@ export default defineConfigWithTheme<DefaultTheme.Config & { reproductionPages: 
         text: 'Reproductions',
         items: [
           { text: 'Overview', link: '/reproductions/' },
+          { text: 'Results gallery', link: '/reproductions/results' },
           ...pages('reproductions', [
             ['empirical-bayes', 'Empirical Bayes'],
             ['langevin', 'Langevin & walk-jump'],

@@ -37,13 +37,21 @@ function docModel(folder, name) {
   if (!existsSync(dts)) throw new Error(`api-pages: ${dts} is missing; build the packages first (pnpm build)`);
   if (!existsSync(file) || statSync(file).mtimeMs < statSync(dts).mtimeMs) {
     const { Extractor, ExtractorConfig } = require('@microsoft/api-extractor');
-    const config = ExtractorConfig.loadFileAndPrepare(join(pkgDir, 'api-extractor.json'));
-    // localBuild: false never writes etc/*.api.md; a drifted report only fails the `api` check.
-    Extractor.invoke(config, {
-      localBuild: false,
-      showVerboseMessages: false,
-      messageCallback: (m) => (m.handled = true),
-    });
+    try {
+      const config = ExtractorConfig.loadFileAndPrepare(join(pkgDir, 'api-extractor.json'));
+      // localBuild: false never writes etc/*.api.md; a drifted report only fails the `api` check.
+      Extractor.invoke(config, {
+        localBuild: false,
+        showVerboseMessages: false,
+        messageCallback: (m) => (m.handled = true),
+      });
+    } catch (e) {
+      // A doc model from an earlier run is better than no page; without one, fail the build.
+      if (!existsSync(file)) throw e;
+      console.warn(
+        `api-pages: api-extractor failed for ${name} (${String(e.message).split('\n')[0]}); using an earlier doc model`,
+      );
+    }
     if (!existsSync(file)) throw new Error(`api-pages: api-extractor did not write ${file}`);
   }
   return JSON.parse(readFileSync(file, 'utf8'));
@@ -78,7 +86,7 @@ function parseDoc(raw) {
   return out;
 }
 
-/** TSDoc prose → markdown that neither Vue nor MathJax will interpret. */
+/** TSDoc prose → markdown that neither Vue, markdown-it-attrs nor MathJax will interpret. */
 function prose(text) {
   return text
     .replace(/\{@link\s+([^}|\s]+)\s*\|\s*([^}]+)\}/g, '$2')
@@ -92,7 +100,10 @@ function prose(text) {
             .replace(/</g, '&lt;')
             .replace(/>/g, '&gt;')
             .replace(/\$/g, '&#36;')
-            .replace(/\{\{/g, '{ {'),
+            // Braces would be attributes (markdown-it-attrs) or Vue interpolation; _ and * emphasis.
+            .replace(/\{/g, '&#123;')
+            .replace(/\}/g, '&#125;')
+            .replace(/([_*\\])/g, '\\$1'),
     )
     .join('');
 }
