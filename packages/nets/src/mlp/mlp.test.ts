@@ -253,3 +253,45 @@ describe('saveParams / loadParams', () => {
     }
   });
 });
+
+describe('mlp with time/noise conditioning', () => {
+  it('s(y, t): output [B, d], depends on t, second order matches finite differences', async () => {
+    const rows = await expectNoLeak(() => {
+      const net = mlp({ widths: [8, 8], outDim: 2, conditioning: { embedding: 'fourier', dim: 6, scale: 1 } });
+      const p = net.init(key(1), [2]);
+      expect(p.cond!.length).toBe(2);
+      const y = normal(key(2), [5, 2]);
+      const a = net.apply(p, y, 0.2);
+      const b = net.apply(p, y, 0.8);
+      expect(a.shape).toEqual([5, 2]);
+      expect(tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!)).toBeGreaterThan(1e-4);
+      const t = tf.tensor1d([0.1, 0.2, 0.3, 0.4, 0.5]);
+      const w = normal(key(3), [5, 2]);
+      const r = secondOrderCheck(
+        (q, z) => tf.sum(tf.mul(net.apply(q as MlpParams, z, t), w), 1),
+        p as Params,
+        y,
+        key(4),
+      );
+      tf.dispose([y, a, b, t, w]);
+      disposeParams(p);
+      return r;
+    });
+    expect(worstError(rows)).toBeLessThan(2e-2);
+  });
+
+  it('validates cond', () => {
+    const net = mlp({ widths: [4], conditioning: true });
+    const plain = mlp({ widths: [4] });
+    const p = net.init(key(0), [2]);
+    const q = plain.init(key(0), [2]);
+    const x = tf.zeros([3, 2]);
+    const c2 = tf.zeros([2]);
+    expect(() => net.apply(p, x)).toThrow(ValueError);
+    expect(() => net.apply(p, x, c2)).toThrow(/'cond' must have shape \[3\]/);
+    expect(() => plain.apply(q, x, 0.5)).toThrow(/unconditioned/);
+    expect(() => net.apply(q, x, 0.5)).toThrow(/lack the conditioning/);
+    tf.dispose([x, c2]);
+    disposeParams([p, q]);
+  });
+});

@@ -1,11 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertInteger, type Key, normal, ShapeError, split, ValueError } from '@walkjump/tensor';
-import { ACTIVATIONS, type Activation, type DenseParams } from '../core/layers.ts';
-import { type Network, type Params, showShape } from '../core/network.ts';
+import { assertInteger, foldIn, type Key, normal, ShapeError, split, ValueError } from '@walkjump/tensor';
+import { ACTIVATIONS, type Activation, type DenseParams, dense, initDense } from '../core/layers.ts';
+import {
+  type Conditioning,
+  conditioningVector,
+  type EmbeddingParams,
+  initEmbedding,
+  resolveConditioning,
+} from '../core/embedding.ts';
+import { condVector, type Network, type Params, showShape } from '../core/network.ts';
 import { spectralNormEstimate } from '../core/spectral.ts';
 
-/** Parameters of an {@link mlp}: its dense layers, input to output. */
-export type MlpParams = { readonly layers: readonly DenseParams[] };
+/**
+ * Parameters of an {@link mlp}: its dense layers, input to output; with conditioning also one
+ * projection of the embedding per hidden layer (`cond`) and the embedding MLP.
+ */
+export type MlpParams = {
+  readonly layers: readonly DenseParams[];
+  readonly cond?: readonly DenseParams[];
+  readonly embedding?: EmbeddingParams;
+};
 
 /** Options of {@link mlp}. */
 export interface MlpOptions {
@@ -26,6 +40,12 @@ export interface MlpOptions {
    * and the manifold-defining function of Ross et al. (002, App. B). `true` takes the defaults.
    */
   readonly spectralNorm?: boolean | { readonly iterations?: number };
+  /**
+   * Time/noise conditioning (as `unet`'s): `apply(params, x, t)` embeds t (or σ) and adds a learned
+   * projection of the embedding to every hidden layer's pre-activation — a score network s(y, t)
+   * or energy U(y, t) for low-dimensional data (dual score matching, 004).
+   */
+  readonly conditioning?: boolean | Conditioning;
 }
 
 /**
@@ -66,7 +86,8 @@ export function mlp(opts: MlpOptions): Network<MlpParams> {
   const snIterations = sn?.iterations ?? 10;
   if (sn !== undefined) assertInteger(fn, 'spectralNorm.iterations', snIterations, 1);
   const widths = [...opts.widths];
-  const name = `mlp[${[...widths.map(String), `→ ${outDim}`].join(', ')}, ${activation}]`;
+  const cond = resolveConditioning(fn, opts.conditioning);
+  const name = `mlp[${[...widths.map(String), `→ ${outDim}`].join(', ')}${cond ? `, ${cond.embedding}(${cond.dim})` : ''}, ${activation}]`;
   const nLayers = widths.length + 1;
 
   const init = (k: Key, inputShape: readonly number[]): MlpParams => {
@@ -100,10 +121,16 @@ export function mlp(opts: MlpOptions): Network<MlpParams> {
         layers.push({ w, b, u });
       }
     }
-    return { layers };
+    if (cond === undefined) return { layers };
+    const kc = split(foldIn(k, 104729), widths.length + 1);
+    return {
+      layers,
+      cond: widths.map((wd, i) => initDense(kc[i]!, 2 * cond.dim, wd, initKind)),
+      embedding: initEmbedding(split(kc[widths.length]!, 3), cond, initKind),
+    };
   };
 
-  const apply = (params: MlpParams, x: tf.Tensor): tf.Tensor => {
+  const apply = (params: MlpParams, x: tf.Tensor, c?: tf.Tensor | number): tf.Tensor => {
     const layers = params?.layers;
     if (!Array.isArray(layers) || layers.length !== nLayers) {
       throw new ShapeError(
@@ -119,7 +146,15 @@ export function mlp(opts: MlpOptions): Network<MlpParams> {
     }
     if (x.dtype !== 'float32') throw new ShapeError(`${name}.apply: input 'x' must be float32, got ${x.dtype}`);
     const B = x.shape[0]!;
+    if (cond === undefined && c !== undefined)
+      throw new ValueError(`${name}.apply: this network is unconditioned; got a 'cond'`);
+    if (cond !== undefined && (params.embedding === undefined || params.cond?.length !== widths.length)) {
+      throw new ValueError(
+        `${name}.apply: 'params' lack the conditioning embedding (params from init with conditioning)`,
+      );
+    }
     return tf.tidy(() => {
+      const e = cond !== undefined ? conditioningVector(cond, params.embedding!, condVector(name, c, B)) : undefined;
       let h: tf.Tensor = x.rank === 2 ? x : tf.reshape(x, [B, D]);
       for (let l = 0; l < nLayers; l++) {
         const { w: w0, b, u } = layers[l]!;
@@ -138,6 +173,7 @@ export function mlp(opts: MlpOptions): Network<MlpParams> {
           w = tf.div(w0, spectralNormEstimate(w0, u, snIterations)) as tf.Tensor2D;
         }
         h = tf.add(tf.matMul(h as tf.Tensor2D, w), b);
+        if (e !== undefined && l < nLayers - 1) h = tf.add(h, dense(params.cond![l]!, e));
         if (l < nLayers - 1) h = phi(h);
       }
       if (h.shape[1] !== outDim) {
