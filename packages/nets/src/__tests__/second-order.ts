@@ -14,6 +14,7 @@ export function secondOrderCheck(
   x: tf.Tensor,
   k: Key,
   h = 1e-2,
+  only: (name: string) => boolean = () => true,
 ): { name: string; autodiff: number; fd: number }[] {
   const flat = flattenParams(params);
   const names = Object.keys(flat);
@@ -32,14 +33,15 @@ export function secondOrderCheck(
     return base.map((b, i) => gs[i] ?? tf.zerosLike(b));
   });
   const dirs = split(kd, names.length);
-  const out = names.map((name, i) => {
+  const out = names.flatMap((name, i) => {
+    if (!only(name)) return [];
     const d = normal(dirs[i]!, base[i]!.shape);
     const ad = tf.tidy(() => tf.sum(tf.mul(grads[i]!, d)).dataSync()[0]!);
     const at = (s: number): number =>
       tf.tidy(() => g(base.map((b, j) => (j === i ? tf.add(b, tf.mul(d, s)) : b))).dataSync()[0]!);
     const fd = (at(h) - at(-h)) / (2 * h);
     d.dispose();
-    return { name, autodiff: ad, fd };
+    return [{ name, autodiff: ad, fd }];
   });
   tf.dispose([v, ...grads]);
   return out;

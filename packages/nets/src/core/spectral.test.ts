@@ -16,6 +16,8 @@ function scaleWeights(p: Params, s: number): Params {
   );
 }
 
+const notU = (name: string): boolean => !name.endsWith('.u');
+
 describe('spectral normalization of conv networks', () => {
   it('adds a unit vector u [out] to every conv and dense layer; outputs are invariant to scaling the weights', async () => {
     await expectNoLeak(() => {
@@ -44,14 +46,14 @@ describe('spectral normalization of conv networks', () => {
 
   it('second order through spectrally normalized convEnergy and unet matches finite differences (u fixed)', async () => {
     const rows = await expectNoLeak(() => {
-      const ce = convEnergy({ channels: [2, 3], hidden: 4, spectralNorm: { iterations: 60 } });
-      const un = unet({ channels: [2, 2], spectralNorm: { iterations: 60 } });
+      const ce = convEnergy({ channels: [2, 3], hidden: 4, spectralNorm: { iterations: 40 } });
+      const un = unet({ channels: [2], spectralNorm: { iterations: 40 } });
       const p1 = ce.init(key(3), [6, 6, 1]);
       const p2 = un.init(key(4), [4, 4, 1]);
       const x1 = normal(key(5), [2, 6, 6, 1]);
       const x2 = normal(key(6), [2, 4, 4, 1]);
       const w = normal(key(7), [2, 4, 4, 1]);
-      const r1 = secondOrderCheck((q, z) => ce.apply(q as ConvEnergyParams, z), p1 as Params, x1, key(8));
+      const r1 = secondOrderCheck((q, z) => ce.apply(q as ConvEnergyParams, z), p1 as Params, x1, key(8), 1e-2, notU);
       const r2 = secondOrderCheck(
         (q, z) => tf.sum(tf.mul(un.apply(q as UnetParams, z), w), [1, 2, 3]),
         p2 as Params,
@@ -60,7 +62,7 @@ describe('spectral normalization of conv networks', () => {
       );
       tf.dispose([x1, x2, w]);
       disposeParams([p1, p2]);
-      return [...r1, ...r2].filter((r) => !r.name.endsWith('.u'));
+      return [...r1, ...r2];
     });
     console.info(
       `second-order check, worst relative error ${worstError(rows).toExponential(2)} over ${rows.length} leaves`,
