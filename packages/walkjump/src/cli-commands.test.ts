@@ -181,3 +181,33 @@ describe('bad input: one clear line, non-zero exit, no output folder', () => {
     expect(existsSync(join(dir, 'metrics.json'))).toBe(false);
   }, 60_000);
 });
+
+describe('train: Ctrl-C writes a checkpoint, --resume continues', () => {
+  it('interrupts at a step boundary and resumes to the end', async () => {
+    const dir = join(tmp, 'interrupted');
+    const args = ['train', '--data', 'mixture:ring8', '--steps', '300', '--checkpoint-every', '10', '--out', dir];
+    const manifest = join(dir, 'checkpoints', 'checkpoint.json');
+    const poll = setInterval(() => {
+      if (existsSync(manifest)) {
+        clearInterval(poll);
+        process.emit('SIGINT');
+      }
+    }, 5);
+    const r = await runHere([...args, '-q']);
+    clearInterval(poll);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(
+      /interrupted at step (\d+); checkpoint saved in .*checkpoints — rerun with --resume to continue/,
+    );
+    expect(existsSync(join(dir, 'model.json'))).toBe(false);
+    const step = JSON.parse(readFileSync(manifest, 'utf8')).step as number;
+    expect(step).toBeGreaterThanOrEqual(10);
+    expect(step).toBeLessThan(300);
+    const again = await runHere([...args, '--resume', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).trainedSteps).toBe(300);
+    const mismatch = await runHere([...args, '--resume', '--sigma', '0.5']);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr.trim()).toBe('walkjump: --resume: sigma is 0.5 but the run in ' + dir + ' used 0.3');
+  }, 60_000);
+});

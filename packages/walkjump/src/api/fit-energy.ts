@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { deenLoss, dualScoreMatchingLoss, mdaeLoss, multimeasurementLoss } from '@walkjump/empirical-bayes';
-import type { Activation, MlpParams } from '@walkjump/nets';
+import type { Activation } from '@walkjump/nets';
 import {
   adam,
   CHECKPOINT_MANIFEST,
@@ -58,10 +58,17 @@ export interface FitEnergyOptions {
   readonly sigma?: number;
   /** Number of measurements M (default 1; DEEN uses M = 1). */
   readonly M?: number;
-  /** Energy network: `'mlp'` or an MLP spec (default widths [64, 64] for d ≤ 16, else [256, 256]; swish). */
+  /** Energy network: `'conv'` / `{ kind: 'conv', channels, hidden }` (the DEEN ConvNet, images only), or `'mlp'` or an MLP spec (default widths [64, 64] for d ≤ 16, else [256, 256]; swish). */
   readonly net?:
     | 'mlp'
-    | { readonly kind?: 'mlp'; readonly widths?: readonly number[]; readonly activation?: Activation };
+    | 'conv'
+    | { readonly kind?: 'mlp'; readonly widths?: readonly number[]; readonly activation?: Activation }
+    | {
+        readonly kind: 'conv';
+        readonly channels?: readonly number[];
+        readonly hidden?: number;
+        readonly activation?: Activation;
+      };
   /** Training steps (default 1000). */
   readonly steps?: number;
   /** Batch size (default 128). */
@@ -131,23 +138,51 @@ export function assertMethodAvailable(method: FitMethod, prefix = ''): void {
 function resolve(opts: FitEnergyOptions, d: number) {
   if (opts === null || typeof opts !== 'object') throw new ValueError('fitEnergy: options { data } are required');
   const method = choiceOption('fitEnergy: method', opts.method, FIT_METHODS, 'deen');
-  const netIn = opts.net === undefined || opts.net === 'mlp' ? {} : opts.net;
-  if (typeof netIn !== 'object' || (netIn.kind !== undefined && netIn.kind !== 'mlp')) {
-    throw new ValueError(`fitEnergy: net must be 'mlp' or { widths, activation }, got ${JSON.stringify(opts.net)}`);
+  const netIn = (
+    opts.net === undefined || opts.net === 'mlp' ? { kind: 'mlp' } : opts.net === 'conv' ? { kind: 'conv' } : opts.net
+  ) as {
+    kind?: string;
+    widths?: readonly number[];
+    channels?: readonly number[];
+    hidden?: number;
+    activation?: Activation;
+  };
+  if (
+    typeof netIn !== 'object' ||
+    netIn === null ||
+    (netIn.kind !== undefined && netIn.kind !== 'mlp' && netIn.kind !== 'conv')
+  ) {
+    throw new ValueError(
+      `fitEnergy: net must be 'mlp', 'conv', { widths, activation } or { kind: 'conv', channels, hidden }, got ${JSON.stringify(opts.net)}`,
+    );
   }
-  const widths = netIn.widths ?? (d <= 16 ? [64, 64] : [256, 256]);
-  if (!Array.isArray(widths) || widths.some((w) => !Number.isInteger(w) || w < 1)) {
-    throw new ValueError(`fitEnergy: net.widths must be positive integers, got ${JSON.stringify(netIn.widths)}`);
+  const ints = (name: string, v: unknown): void => {
+    if (!Array.isArray(v) || v.length === 0 || v.some((w) => !Number.isInteger(w) || w < 1)) {
+      throw new ValueError(`fitEnergy: net.${name} must be positive integers, got ${JSON.stringify(v)}`);
+    }
+  };
+  let net: NetSpec;
+  if (netIn.kind === 'conv') {
+    const c = netIn;
+    const channels = c.channels ?? [32, 64, 64];
+    ints('channels', channels);
+    const hidden = positiveIntOption('fitEnergy: net.hidden', c.hidden, 128);
+    net = { kind: 'conv', channels: [...channels], hidden, activation: c.activation ?? 'swish' };
+  } else {
+    const m = netIn;
+    const widths = m.widths ?? (d <= 16 ? [64, 64] : [256, 256]);
+    if (widths.length > 0) ints('widths', widths);
+    net = { kind: 'mlp', widths: [...widths], activation: m.activation ?? 'swish' };
   }
-  const net: NetSpec = { kind: 'mlp', widths: [...widths], activation: netIn.activation ?? 'swish' };
   const seed = opts.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0)
     throw new ValueError(`fitEnergy: seed must be a non-negative integer, got ${String(opts.seed)}`);
   const M = positiveIntOption('fitEnergy: M', opts.M, method === 'multimeasurement' || method === 'mdae' ? 4 : 1);
-  if (method === 'deen' && M !== 1)
+  if ((method === 'deen' || method === 'dual') && M !== 1) {
     throw new ValueError(
-      `fitEnergy: method 'deen' learns from one measurement (M = 1), got M = ${M}; use method 'multimeasurement' for M > 1`,
+      `fitEnergy: method '${method}' learns from one measurement (M = 1), got M = ${M}; use method 'multimeasurement' or 'mdae' for M > 1`,
     );
+  }
   assertMethodAvailable(method, 'fitEnergy: ');
   return {
     method,
@@ -203,7 +238,10 @@ export async function fitEnergy(opts: FitEnergyOptions): Promise<FitEnergyResult
   }
   const d = eventShape.reduce((p, q) => p * q, 1);
   const cfg = resolve(opts, d);
-  const net = networkOf(cfg.net, cfg.method, cfg.M, d);
+  const image =
+    opts.image ??
+    (eventShape.length >= 2 ? { height: eventShape[0] as number, width: eventShape[1] as number } : undefined);
+  const net = networkOf(cfg.net, cfg.method, cfg.M, d, image);
   const [kInit, kTrain] = split(makeKey(cfg.seed), 2) as [Key, Key];
   const n = host === undefined ? 0 : (host.shape[0] as number);
   const X = host === undefined ? undefined : tf.tensor2d(host.data, [n, eventSize(host.shape)]);
@@ -232,7 +270,7 @@ export async function fitEnergy(opts: FitEnergyOptions): Promise<FitEnergyResult
     fitted = await fit({
       params: init as unknown as Params,
       loss: (p, x: tf.Tensor, k) => {
-        const mp = p as unknown as MlpParams;
+        const mp = p;
         const B = x.shape[0] as number;
         const flat = (y: tf.Tensor): tf.Tensor => tf.reshape(y, [y.shape[0] as number, cfg.M * d]);
         const noise = { sigma: cfg.sigma, M: cfg.M, checkFinite: false } as const;
@@ -288,7 +326,7 @@ export async function fitEnergy(opts: FitEnergyOptions): Promise<FitEnergyResult
     M: cfg.M,
     net: cfg.net,
     eventShape,
-    ...(opts.image !== undefined && { image: { height: opts.image.height, width: opts.image.width } }),
+    ...(image !== undefined && { image: { height: image.height, width: image.width } }),
     ...(opts.manifold !== undefined && { manifold: opts.manifold }),
     ...(range !== undefined && { dataRange: range }),
     data: opts.dataName ?? (host === undefined ? 'sampler' : 'array'),

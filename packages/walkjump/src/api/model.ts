@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { mdaeScore, multimeasurementTweedieFromEnergy, tweedieFromEnergy } from '@walkjump/empirical-bayes';
-import { type Activation, type MlpParams, mlp, type Network } from '@walkjump/nets';
+import { type Activation, type ConvEnergyParams, convEnergy, mlp, type Network } from '@walkjump/nets';
 import {
   DataError,
   type Denoiser,
@@ -27,15 +27,29 @@ export const MODEL_FORMAT_VERSION = 1;
 /** The learning methods of {@link fitEnergy}. */
 export type FitMethod = 'deen' | 'multimeasurement' | 'mdae' | 'dual';
 
-/** The energy network of a model, as stored in `model.json`. */
-export interface NetSpec {
-  /** Network family (`mlp` of `@walkjump/nets`). */
-  readonly kind: 'mlp';
-  /** Hidden widths. */
-  readonly widths: readonly number[];
-  /** Hidden nonlinearity. */
-  readonly activation: Activation;
-}
+/** The network of a model, as stored in `model.json`. */
+export type NetSpec =
+  | {
+      /** A multilayer perceptron (`mlp` of `@walkjump/nets`) on the flattened measurements. */
+      readonly kind: 'mlp';
+      /** Hidden widths. */
+      readonly widths: readonly number[];
+      /** Hidden nonlinearity. */
+      readonly activation: Activation;
+    }
+  | {
+      /**
+       * The DEEN ConvNet energy (`convEnergy` of `@walkjump/nets`, Saremi & Hyvärinen 2019, Sec. 7)
+       * on images; the M measurements are stacked as channels. Energies only (deen, multimeasurement).
+       */
+      readonly kind: 'conv';
+      /** Channels of the conv layers. */
+      readonly channels: readonly number[];
+      /** Width of the dense layer. */
+      readonly hidden: number;
+      /** Nonlinearity. */
+      readonly activation: Activation;
+    };
 
 /** A model's configuration: everything but the weights; `model.json` of a run folder. */
 export interface ModelConfig {
@@ -97,9 +111,53 @@ export interface EnergyModel {
   dispose(): void;
 }
 
-/** The network of a model configuration: input and output sizes follow from the method and M. */
-export function networkOf(spec: NetSpec, method: FitMethod = 'deen', M = 1, d = 1): Network<MlpParams> {
-  return mlp({ widths: spec.widths, activation: spec.activation, ...(method === 'mdae' && { outDim: M * d }) });
+/**
+ * The network of a model configuration as a network on flat inputs [B, M·d] (plus log t for dual):
+ * input and output sizes follow from the method and M. A conv net reshapes its input to
+ * [B, H, W, M·C] (measurements as channels) and needs `image`.
+ */
+export function networkOf(
+  spec: NetSpec,
+  method: FitMethod = 'deen',
+  M = 1,
+  d = 1,
+  image?: { readonly height: number; readonly width: number },
+): Network<Params> {
+  if (spec.kind === 'mlp') {
+    return mlp({
+      widths: spec.widths,
+      activation: spec.activation,
+      ...(method === 'mdae' && { outDim: M * d }),
+    }) as unknown as Network<Params>;
+  }
+  if (spec.kind !== 'conv')
+    throw new ValueError(`net must be mlp or conv, got ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
+  if (method === 'mdae' || method === 'dual') {
+    throw new ValueError(
+      `a conv net learns an energy of images: use it with method deen or multimeasurement, not ${method}`,
+    );
+  }
+  if (image === undefined || d % (image.height * image.width) !== 0) {
+    throw new ValueError('a conv net needs image data (samples of shape [H, W] or [H, W, C])');
+  }
+  const { height: H, width: W } = image;
+  const C = d / (H * W);
+  const conv = convEnergy({ channels: spec.channels, hidden: spec.hidden, activation: spec.activation });
+  const toImage = (x: tf.Tensor): tf.Tensor => {
+    const B = x.shape[0] as number;
+    return tf.reshape(tf.transpose(tf.reshape(x, [B, M, H, W, C]), [0, 2, 3, 1, 4]), [B, H, W, M * C]);
+  };
+  return {
+    name: `flat(${conv.name})`,
+    init: (k) => conv.init(k, [H, W, M * C]) as unknown as Params,
+    apply: (p, x) =>
+      tf.tidy(() =>
+        conv.apply(
+          p as unknown as ConvEnergyParams,
+          M === 1 ? tf.reshape(x, [x.shape[0] as number, H, W, C]) : toImage(x),
+        ),
+      ),
+  };
 }
 
 /** Input size of the network for a method: M·d, plus one (log t) for dual score matching. */
@@ -112,8 +170,8 @@ export const netInputSize = (method: FitMethod, M: number, d: number): number =>
 export function makeEnergyModel(config: ModelConfig, params: Params): EnergyModel {
   const d = config.eventShape.reduce((p, q) => p * q, 1);
   const { M, sigma, method } = config;
-  const net = networkOf(config.net, method, M, d);
-  const mp = params as unknown as MlpParams;
+  const net = networkOf(config.net, method, M, d, config.image);
+  const mp = params;
   const flat = (y: tf.Tensor): tf.Tensor =>
     y.rank === 2 && y.shape[1] === M * d ? y : tf.reshape(y, [y.shape[0] as number, M * d]);
   const toBMd = (y: tf.Tensor): tf.Tensor => tf.reshape(y, [y.shape[0] as number, M, d]);

@@ -12,6 +12,7 @@ import {
   type EnergyModel,
   type FitMethod,
   loadModel,
+  type NetSpec,
   MODEL_FORMAT_VERSION,
   readModelConfig,
   saveModel,
@@ -80,7 +81,7 @@ export interface RunInfo {
   readonly walkjump: string;
   readonly data: string;
   readonly method: FitMethod;
-  readonly net: { readonly widths: readonly number[] };
+  readonly net: string;
   readonly sigma: number;
   readonly M: number;
   readonly steps: number;
@@ -103,12 +104,18 @@ function readRunInfo(run: string): RunInfo {
   return info;
 }
 
-const parseNet = (raw: string | undefined): readonly number[] | undefined => {
+type NetFlag = { kind: 'mlp'; widths?: number[] } | { kind: 'conv'; channels?: number[] };
+const parseNet = (raw: string | undefined): NetFlag | undefined => {
   if (raw === undefined) return undefined;
-  const m = /^mlp(?::(\d+(?:[x,]\d+)*))?$/.exec(raw);
-  if (m === null)
-    throw new UsageError(`--net must be mlp or mlp:<width>x<width>… (e.g. mlp:256x256), got ${JSON.stringify(raw)}`);
-  return m[1] === undefined ? undefined : m[1].split(/[x,]/).map(Number);
+  const m = /^(mlp|conv)(?::(\d+(?:[x,]\d+)*))?$/.exec(raw);
+  if (m === null) {
+    throw new UsageError(
+      `--net must be mlp, conv, mlp:<width>x<width>… or conv:<channels>x… (e.g. mlp:256x256), got ${JSON.stringify(raw)}`,
+    );
+  }
+  const sizes = m[2]?.split(/[x,]/).map(Number);
+  if (m[1] === 'conv') return sizes === undefined ? { kind: 'conv' } : { kind: 'conv', channels: sizes };
+  return sizes === undefined ? { kind: 'mlp' } : { kind: 'mlp', widths: sizes };
 };
 
 /** Rows [0, n) of a host matrix. */
@@ -138,11 +145,14 @@ export interface TrainFlags {
   json?: boolean;
 }
 
+const netName = (n: NetSpec): string =>
+  n.kind === 'mlp' ? `MLP ${n.widths.join('×')}` : `ConvNet ${n.channels.join('→')} ch, dense ${n.hidden}`;
+
 /** `walkjump train`. */
 export async function trainCommand(flags: TrainFlags, version: string): Promise<number> {
   if (flags.data === undefined) throw new UsageError("required option '--data <spec>' not specified");
   const method = choiceFlag('--method', flags.method, FIT_METHODS) ?? 'deen';
-  const widths = parseNet(flags.net);
+  const netFlag = parseNet(flags.net);
   // Manifold data (unit sphere, torus of tube radius 1) is smoothed less than images and mixtures.
   const sigma = numFlag('--sigma', flags.sigma) ?? (/^(earth|protein):/.test(flags.data ?? '') ? 0.1 : 0.3);
   const M = intFlag('--M', flags.M, 1, 'a positive integer');
@@ -170,7 +180,7 @@ export async function trainCommand(flags: TrainFlags, version: string): Promise<
     walkjump: version,
     data: flags.data,
     method,
-    net: { widths: widths ?? [] },
+    net: flags.net ?? 'mlp',
     sigma,
     M: M ?? (method === 'multimeasurement' || method === 'mdae' ? 4 : 1),
     steps,
@@ -216,7 +226,7 @@ export async function trainCommand(flags: TrainFlags, version: string): Promise<
       method,
       sigma,
       M: info.M,
-      ...(widths !== undefined && { net: { widths } }),
+      ...(netFlag !== undefined && { net: netFlag }),
       steps,
       batchSize,
       learningRate,
@@ -250,10 +260,7 @@ export async function trainCommand(flags: TrainFlags, version: string): Promise<
     }
     const history = result.history.map((h) => ({ step: h.step, loss: h.loss }));
     const png = await renderPng(
-      lossCurveSpec(
-        history,
-        `${method} loss — ${flags.data}, σ = ${sigma}, ${result.model.config.net.widths.join('×')} MLP`,
-      ),
+      lossCurveSpec(history, `${method} loss — ${flags.data}, σ = ${sigma}, ${netName(result.model.config.net)}`),
     );
     await writeFileAtomic(join(out, 'loss.png'), png);
     await writeJsonAtomic(join(out, 'history.json'), { history, trainMs, resumedFrom: result.resumedFrom, backend: b });

@@ -193,7 +193,10 @@ function program(code: { value: number }): Command {
     .description('learn an energy from data by empirical Bayes and save it as a run folder')
     .option('--data <spec>', `training data: ${DATA_SPECS}`)
     .option('--method <m>', 'deen|multimeasurement|mdae|dual (default deen)')
-    .option('--net <net>', 'energy network: mlp or mlp:<w>x<w>… (default mlp:64x64 for d ≤ 16, else mlp:256x256)')
+    .option(
+      '--net <net>',
+      'energy network: mlp, mlp:<w>x<w>… (default mlp:64x64 for d ≤ 16, else mlp:256x256), conv or conv:<ch>x<ch>… (images; default conv:32x64x64)',
+    )
     .option('--sigma <s>', 'noise level σ (default 0.3; 0.1 for earth: and protein:)')
     .option('--M <m>', 'number of measurements (default 4 for multimeasurement and mdae, else 1)')
     .option('--steps <n>', 'training steps (default 1000)')
