@@ -525,6 +525,17 @@ export async function sampleCommand(flags: SampleFlags): Promise<number> {
       ),
     );
     files.push('trace.png');
+    if (info.data === 'binarized-mnist') {
+      // Binary data: the jump is E[x | y] ∈ [0, 1] per pixel; the bits are [x̂ > ½] (as sampleBinary).
+      const bits = Float32Array.from(jump.data, (p) => (p > 0.5 ? 1 : 0));
+      await writeFileAtomic(join(run, 'bits.npy'), encodeNpy(bits, jump.shape));
+      if (cfg.image !== undefined) {
+        const { height: h, width: w } = cfg.image;
+        const imgs = Array.from({ length: Math.min(chains, 64) }, (_, c) => bits.subarray(c * d, (c + 1) * d));
+        await writeFileAtomic(join(run, 'bits.png'), imageGridPng(imgs, h, w, 8));
+      }
+      files.push('bits.npy', 'bits.png');
+    }
     if (walk !== undefined) await writeFileAtomic(join(run, 'walk.npy'), encodeNpy(walk.data, walk.shape));
     await writeFileAtomic(join(run, 'samples.npy'), encodeNpy(jump.data, jump.shape));
     await writeJsonAtomic(join(run, 'sample.json'), record);
