@@ -172,6 +172,20 @@ describe('wasm kernels', () => {
     });
   }
 
+  it('SplitV (tf.split, and the gradient of tf.concat) equals cpu for even and uneven splits on every axis', async () => {
+    await expectSame(() => {
+      const x = t([2, 5, 6, 4], 21);
+      const outs: tf.Tensor[] = [];
+      for (let axis = 0; axis < 4; axis++) outs.push(...tf.split(x, axis === 1 ? [2, -1, 1] : 2, axis));
+      outs.push(...tf.split(x, [1, 3], -1));
+      const a = t([3, 4], 22);
+      const b = t([3, 2], 23);
+      const w = t([3, 6], 24);
+      outs.push(...tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.sin(tf.concat([p, q], 1)), w)))([a, b]));
+      return outs;
+    });
+  });
+
   it('OneHot gives the requested dtype and on/off values (the stock wasm kernel wrote int bits into float32)', async () => {
     const idx = [0, 2, 1, 5, -1];
     const cases: Array<[number, number, 'float32' | 'int32']> = [
