@@ -195,6 +195,10 @@ describe.skipIf(!run)('docs site in Chromium', () => {
       }
       await page.waitForTimeout(2000);
       const el = page.locator(sel);
+      // Memory stays flat while sampling: the live tfjs tensor count does not grow from frame to frame.
+      const tensorsBefore = Number(await el.getAttribute('data-tensors'));
+      await page.waitForTimeout(1500);
+      const tensorsAfter = Number(await el.getAttribute('data-tensors'));
       const attrs = await el.evaluate((e) =>
         Object.fromEntries(
           Array.from(e.attributes)
@@ -209,6 +213,8 @@ describe.skipIf(!run)('docs site in Chromium', () => {
       expect(attrs['data-phase']).toBe('sampling');
       expect(Number(attrs['data-samples'])).toBeGreaterThan(d.minSamples);
       expect(errors, errors.join('\n')).toEqual([]);
+      expect(tensorsBefore).toBeGreaterThan(0);
+      expect(tensorsAfter, 'live tfjs tensors while sampling').toBe(tensorsBefore);
       if (d.name === 'digits')
         expect(Number(attrs['data-denoised-error'])).toBeLessThan(Number(attrs['data-noisy-error']));
       if (d.name === 'manifold') expect(Number(attrs['data-acceptance'])).toBeGreaterThan(0.3);

@@ -50,6 +50,8 @@ export interface DeenProgress {
   sampler?: 'ula' | 'cheng';
   /** σ of the energy trained last (undefined before training ends). */
   trainedSigma?: number;
+  /** Live tfjs tensors (tf.memory().numTensors) at this update: flat while sampling. */
+  tensors?: number;
   message?: string;
 }
 
@@ -90,7 +92,7 @@ export class DeenDemo {
   };
 
   private update(p: Partial<DeenProgress>): void {
-    this.progress = { ...this.progress, ...p };
+    this.progress = { ...this.progress, ...p, tensors: tf.memory().numTensors };
     this.onProgress(this.progress);
   }
 

@@ -36,6 +36,8 @@ export interface DigitsProgress {
   walkSteps: number;
   samples: number;
   stepsPerSecond: number;
+  /** Live tfjs tensors (tf.memory().numTensors) at this update: flat while sampling. */
+  tensors?: number;
   message?: string;
 }
 
@@ -96,7 +98,7 @@ export class DigitsDemo {
   ) {}
 
   private update(p: Partial<DigitsProgress>): void {
-    this.progress = { ...this.progress, ...p };
+    this.progress = { ...this.progress, ...p, tensors: tf.memory().numTensors };
     this.onProgress(this.progress);
   }
 

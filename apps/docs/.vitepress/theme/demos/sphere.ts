@@ -32,6 +32,8 @@ export interface SphereProgress {
   acceptance: number;
   stepsPerSecond: number;
   maxResidual: number;
+  /** Live tfjs tensors (tf.memory().numTensors) at this update: flat while sampling. */
+  tensors?: number;
   message?: string;
 }
 
@@ -78,7 +80,7 @@ export class SphereDemo {
   ) {}
 
   private update(p: Partial<SphereProgress>): void {
-    this.progress = { ...this.progress, ...p };
+    this.progress = { ...this.progress, ...p, tensors: tf.memory().numTensors };
     this.onProgress(this.progress);
   }
 
