@@ -87,5 +87,5 @@ describe.skipIf(!HAVE_MNIST)('newcomer flow: demo → train mnist → sample →
     console.log(
       `e2e: ${JSON.stringify({ times, finalLoss: mean(history.slice(-50)), classes: m.classHistogram, sw: m.slicedWasserstein })}`,
     );
-  }, 240_000);
+  }, 480_000);
 });

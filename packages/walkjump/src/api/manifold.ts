@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   type AnalyticManifold,
   type ConstrainedKernel,
+  constrainedEbm,
   constrainedHmc,
   constrainedLangevin,
   disposeConstrainedState,
@@ -9,7 +10,8 @@ import {
   sphere,
   torus,
 } from '@walkjump/manifold';
-import { type Key, key as makeKey, normal, split, uniform, ValueError } from '@walkjump/tensor';
+import type { Activation } from '@walkjump/nets';
+import { disposeParams, type Key, key as makeKey, normal, split, uniform, ValueError } from '@walkjump/tensor';
 import {
   choiceOption,
   type DataInput,
@@ -19,6 +21,7 @@ import {
   toHostArray,
 } from './data.ts';
 import { type FitEnergyOptions, type FitEnergyResult, fitEnergy } from './fit-energy.ts';
+import { makeEnergyModel, MODEL_FORMAT_VERSION, type ModelConfig, type NetSpec, networkOf } from './model.ts';
 import type { EnergyModel, ManifoldSpec } from './model.ts';
 
 /** The analytic manifold of a spec (`sphere` S^{d−1} ⊂ R^d, `torus` of revolution in R³). */
@@ -32,7 +35,14 @@ export function manifoldOf(spec: ManifoldSpec): AnalyticManifold {
 }
 
 /** Options of {@link fitManifold}: those of {@link fitEnergy} plus the manifold. */
-export interface FitManifoldOptions extends Omit<FitEnergyOptions, 'manifold' | 'data'> {
+export interface FitManifoldOptions extends Omit<FitEnergyOptions, 'manifold' | 'data' | 'method'> {
+  /**
+   * `'deen'` (default): a DEEN energy of the data smoothed in the ambient space; `'dual'`: the same by
+   * dual score matching; `'cebm'`: a constrained EBM on M (Ross et al. 2023, eqs. 9–10, Sec. 3.2:
+   * contrastive divergence with on-manifold negatives from constrained Langevin, `constrainedEbm` of
+   * `@walkjump/manifold`; no checkpoints, `signal` is not honoured).
+   */
+  readonly method?: 'deen' | 'dual' | 'cebm';
   /** Points on the manifold [N, ambient dim] (e.g. `earthEvents('flood').points` on S²). */
   readonly data: DataInput;
   /** The manifold: `'sphere'` (unit sphere of the data's dimension), `'torus'` (R = 2, r = 1) or a spec. */
@@ -55,7 +65,7 @@ export async function fitManifold(opts: FitManifoldOptions): Promise<FitEnergyRe
     opts.manifold === 'sphere'
       ? { name: 'sphere', dim: d }
       : opts.manifold === 'torus'
-        ? { name: 'torus' }
+        ? { name: 'torus', R: 2, r: 1 }
         : opts.manifold;
   const M = manifoldOf(spec);
   if (M.ambientDim !== d)
@@ -63,7 +73,72 @@ export async function fitManifold(opts: FitManifoldOptions): Promise<FitEnergyRe
   const worst = tf.tidy(() => tf.max(tf.abs(M.constraintFn(tf.tensor2d(host.data, [n, d])))).dataSync()[0] as number);
   if (!(worst <= 1e-3))
     throw new ValueError(`fitManifold: data is not on the ${M.name}: max |F(x)| = ${worst.toExponential(2)} > 1e-3`);
-  return fitEnergy({ ...opts, data: host, manifold: spec, sigma: opts.sigma ?? 0.1 });
+  const method = choiceOption('fitManifold: method', opts.method, ['deen', 'dual', 'cebm'] as const, 'deen');
+  if (method !== 'cebm') return fitEnergy({ ...opts, method, data: host, manifold: spec, sigma: opts.sigma ?? 0.1 });
+  const steps = positiveIntOption('fitManifold: steps', opts.steps, 500);
+  const batchSize = positiveIntOption('fitManifold: batchSize', opts.batchSize, 100);
+  const learningRate = positiveOption('fitManifold: learningRate', opts.learningRate, 1e-2);
+  const seed = opts.seed ?? 0;
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new ValueError(`fitManifold: seed must be a non-negative integer, got ${String(opts.seed)}`);
+  const netIn = (typeof opts.net === 'object' ? opts.net : {}) as {
+    widths?: readonly number[];
+    activation?: Activation;
+  };
+  const net: NetSpec = {
+    kind: 'mlp',
+    widths: [...(netIn.widths ?? [64, 64])],
+    activation: netIn.activation ?? 'swish',
+  };
+  const network = networkOf(net, 'cebm', 1, d);
+  const [kInit, kTrain] = split(makeKey(seed), 2) as [Key, Key];
+  const init = network.init(kInit, [d]);
+  const X = tf.tensor2d(host.data, [n, d]);
+  let rate = 0;
+  let last = performance.now();
+  let result: ReturnType<typeof constrainedEbm>;
+  try {
+    result = constrainedEbm({
+      key: kTrain,
+      constraintFn: M.constraintFn,
+      energyFn: (p, x) => network.apply(p, x),
+      params: init,
+      data: X,
+      steps,
+      batchSize,
+      learningRate,
+      onStep: (e) => {
+        const t = performance.now();
+        const r = 1000 / Math.max(1e-3, t - last);
+        last = t;
+        rate = rate === 0 ? r : 0.9 * rate + 0.1 * r;
+        void opts.onStep?.({ step: e.step + 1, steps, loss: e.loss, stepsPerSecond: rate });
+      },
+    });
+  } finally {
+    disposeParams(init);
+    X.dispose();
+  }
+  const config: ModelConfig = {
+    formatVersion: MODEL_FORMAT_VERSION,
+    kind: 'energy',
+    method: 'cebm',
+    sigma: 0,
+    M: 1,
+    net,
+    eventShape: host.shape.slice(1),
+    manifold: spec,
+    data: opts.dataName ?? 'array',
+    trainedSteps: steps,
+    seed,
+  };
+  return {
+    model: makeEnergyModel(config, result.params),
+    history: result.losses.map((loss, step) => ({ step, loss })),
+    step: steps,
+    stopped: 'completed',
+    resumedFrom: null,
+  };
 }
 
 /** Options of {@link sampleManifold}. */

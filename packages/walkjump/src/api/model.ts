@@ -24,6 +24,9 @@ import {
 /** The run-folder format this version writes and the newest it reads. */
 export const MODEL_FORMAT_VERSION = 1;
 
+/** How a stored model was learned: a {@link FitMethod}, or `'cebm'` (a constrained EBM, {@link fitManifold}). */
+export type ModelMethod = FitMethod | 'cebm';
+
 /** The learning methods of {@link fitEnergy}. */
 export type FitMethod = 'deen' | 'multimeasurement' | 'mdae' | 'dual';
 
@@ -58,7 +61,7 @@ export interface ModelConfig {
   /** What the network computes: an energy E(y) of the smoothed density (the score is −∇E). */
   readonly kind: 'energy';
   /** How it was learned. */
-  readonly method: FitMethod;
+  readonly method: ModelMethod;
   /** Noise level σ of Y = X + N(0, σ²I). */
   readonly sigma: number;
   /** Number of measurements M (1 for DEEN). */
@@ -118,7 +121,7 @@ export interface EnergyModel {
  */
 export function networkOf(
   spec: NetSpec,
-  method: FitMethod = 'deen',
+  method: ModelMethod = 'deen',
   M = 1,
   d = 1,
   image?: { readonly height: number; readonly width: number },
@@ -161,7 +164,7 @@ export function networkOf(
 }
 
 /** Input size of the network for a method: M·d, plus one (log t) for dual score matching. */
-export const netInputSize = (method: FitMethod, M: number, d: number): number => M * d + (method === 'dual' ? 1 : 0);
+export const netInputSize = (method: ModelMethod, M: number, d: number): number => M * d + (method === 'dual' ? 1 : 0);
 
 /**
  * Wraps weights and a configuration into an {@link EnergyModel}; ownership of `params` passes to the
@@ -191,7 +194,13 @@ export function makeEnergyModel(config: ModelConfig, params: Params): EnergyMode
         ? (y) => tf.tidy(() => out1(net.apply(mp, tf.concat([flat(y), tf.fill([y.shape[0] as number, 1], logT)], 1))))
         : (y) => tf.tidy(() => out1(net.apply(mp, flat(y))));
     score = scoreOf(energy);
-    if (M === 1) denoise = tweedieFromEnergy(energy, sigma);
+    if (method === 'cebm') {
+      denoise = () => {
+        throw new ValueError(
+          'a cebm model is an energy on its manifold, not of a smoothed density: it has no jump (sample it with sampleManifold)',
+        );
+      };
+    } else if (M === 1) denoise = tweedieFromEnergy(energy, sigma);
     else {
       const e = energy;
       const mm = multimeasurementTweedieFromEnergy(
@@ -260,7 +269,7 @@ export function readModelConfig(dir: string): ModelConfig & { readonly structure
   if (
     cfg.kind !== 'energy' ||
     cfg.net?.kind !== 'mlp' ||
-    !['deen', 'multimeasurement', 'mdae', 'dual'].includes(cfg.method)
+    !['deen', 'multimeasurement', 'mdae', 'dual', 'cebm'].includes(cfg.method)
   )
     throw new DataError(
       `${path}: unsupported model ${JSON.stringify(cfg.kind)}/${JSON.stringify(cfg.net?.kind)}/${JSON.stringify(cfg.method)}`,

@@ -88,6 +88,33 @@ describe('manifolds', () => {
     expect(tf.memory().numTensors).toBe(before);
   }, 30_000);
 
+  it("method 'cebm': a constrained EBM on the torus, sampled by constrained HMC; no walk-jump", async () => {
+    const before = tf.memory().numTensors;
+    const angles = tf.tidy(() => tf.mul(tensor.uniform(tensor.key(2), [200, 2]), 2 * Math.PI));
+    const x = tf.tidy(() => datasets.torusEmbed3(angles));
+    angles.dispose();
+    const losses: number[] = [];
+    const { model, step } = await fitManifold({
+      data: x,
+      manifold: 'torus',
+      method: 'cebm',
+      steps: 4,
+      batchSize: 32,
+      onStep: (e) => {
+        losses.push(e.loss);
+      },
+    });
+    x.dispose();
+    expect(step).toBe(4);
+    expect(losses).toHaveLength(4);
+    expect(model.config).toMatchObject({ method: 'cebm', manifold: { name: 'torus' }, sigma: 0 });
+    const r = sampleManifold({ model, sampler: 'hmc', chains: 16, steps: 3 });
+    expect(r.maxConstraint).toBeLessThan(1e-3);
+    expect(() => walkJump({ model })).toThrow(/cebm model has no smoothed density/);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
+
   it('rejects data off the manifold', async () => {
     await expect(
       fitManifold({

@@ -99,6 +99,8 @@ export function walkJump(opts: WalkJumpOptions): WalkJumpSamples {
   if (opts === null || typeof opts !== 'object' || opts.model === undefined)
     throw new ValueError('walkJump: options { model } are required');
   const { model } = opts;
+  if (model.config.method === 'cebm')
+    throw new ValueError('walkJump: a cebm model has no smoothed density to walk on; sample it with sampleManifold');
   const sigma = model.config.sigma;
   const sampler = choiceOption('walkJump: sampler', opts.sampler, SAMPLERS, 'ula');
   const steps = positiveIntOption('walkJump: steps', opts.steps, 200);

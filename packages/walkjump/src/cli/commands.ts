@@ -7,11 +7,12 @@ import { DataError, useBackend, ValueError, writeFileAtomic, writeJsonAtomic } f
 import type { HostArray } from '../api/data.ts';
 import { type MetricName, METRICS, evaluate } from '../api/evaluate.ts';
 import { assertMethodAvailable, FIT_METHODS, type FitEnergyResult, fitEnergy } from '../api/fit-energy.ts';
-import { sampleManifold } from '../api/manifold.ts';
+import { fitManifold, sampleManifold } from '../api/manifold.ts';
 import {
   type EnergyModel,
   type FitMethod,
   loadModel,
+  type ManifoldSpec,
   type NetSpec,
   MODEL_FORMAT_VERSION,
   readModelConfig,
@@ -80,7 +81,7 @@ export interface RunInfo {
   readonly formatVersion: number;
   readonly walkjump: string;
   readonly data: string;
-  readonly method: FitMethod;
+  readonly method: FitMethod | 'cebm';
   readonly net: string;
   readonly sigma: number;
   readonly M: number;
@@ -151,7 +152,14 @@ const netName = (n: NetSpec): string =>
 /** `walkjump train`. */
 export async function trainCommand(flags: TrainFlags, version: string): Promise<number> {
   if (flags.data === undefined) throw new UsageError("required option '--data <spec>' not specified");
-  const method = choiceFlag('--method', flags.method, FIT_METHODS) ?? 'deen';
+  const method = choiceFlag('--method', flags.method, [...FIT_METHODS, 'cebm'] as const) ?? 'deen';
+  if (method === 'cebm' && !/^(earth|protein):/.test(flags.data)) {
+    throw new UsageError(
+      `--method cebm (a constrained EBM) needs manifold data (earth:… or protein:…), got ${JSON.stringify(flags.data)}`,
+    );
+  }
+  if (method === 'cebm' && flags.resume === true)
+    throw new UsageError('--resume is not available for --method cebm (it writes no checkpoints)');
   const netFlag = parseNet(flags.net);
   // Manifold data (unit sphere, torus of tube radius 1) is smoothed less than images and mixtures.
   const sigma = numFlag('--sigma', flags.sigma) ?? (/^(earth|protein):/.test(flags.data ?? '') ? 0.1 : 0.3);
@@ -173,7 +181,7 @@ export async function trainCommand(flags: TrainFlags, version: string): Promise<
       `--M must be 1 for --method ${method} (one measurement), got ${M}; use --method multimeasurement or mdae for M > 1`,
     );
   }
-  assertMethodAvailable(method, '--method: ');
+  if (method !== 'cebm') assertMethodAvailable(method, '--method: ');
   const out = resolve(flags.out ?? join('runs', flags.data.replace(/[^A-Za-z0-9_-]+/g, '-')));
   const info: RunInfo = {
     formatVersion: MODEL_FORMAT_VERSION,
@@ -221,24 +229,38 @@ export async function trainCommand(flags: TrainFlags, version: string): Promise<
   try {
     await writeJsonAtomic(join(out, 'run.json'), info);
     progress.start('training', steps);
-    result = await fitEnergy({
-      data: train,
-      method,
-      sigma,
-      M: info.M,
-      ...(netFlag !== undefined && { net: netFlag }),
-      steps,
-      batchSize,
-      learningRate,
-      seed,
-      signal,
-      checkpoint: { dir: ckpt, every: checkpointEvery },
-      resume: flags.resume === true,
-      ...(data.image !== undefined && { image: data.image }),
-      ...(data.manifold !== undefined && { manifold: data.manifold }),
-      dataName: flags.data,
-      onStep: (e) => progress.update(e.step, { loss: e.loss, 'steps/s': e.stepsPerSecond }),
-    });
+    result =
+      method === 'cebm'
+        ? await fitManifold({
+            data: train as HostArray,
+            manifold: data.manifold as ManifoldSpec,
+            method: 'cebm',
+            ...(netFlag?.kind === 'mlp' && netFlag.widths !== undefined && { net: { widths: netFlag.widths } }),
+            steps,
+            batchSize,
+            ...(flags.lr !== undefined && { learningRate }),
+            seed,
+            dataName: flags.data,
+            onStep: (e) => progress.update(e.step, { loss: e.loss, 'steps/s': e.stepsPerSecond }),
+          })
+        : await fitEnergy({
+            data: train,
+            method,
+            sigma,
+            M: info.M,
+            ...(netFlag !== undefined && { net: netFlag }),
+            steps,
+            batchSize,
+            learningRate,
+            seed,
+            signal,
+            checkpoint: { dir: ckpt, every: checkpointEvery },
+            resume: flags.resume === true,
+            ...(data.image !== undefined && { image: data.image }),
+            ...(data.manifold !== undefined && { manifold: data.manifold }),
+            dataName: flags.data,
+            onStep: (e) => progress.update(e.step, { loss: e.loss, 'steps/s': e.stepsPerSecond }),
+          });
   } catch (e) {
     progress.stop();
     // A run that failed (e.g. NaN loss) leaves no half-made folder behind, unless it was resuming.

@@ -192,7 +192,7 @@ function program(code: { value: number }): Command {
   p.command('train')
     .description('learn an energy from data by empirical Bayes and save it as a run folder')
     .option('--data <spec>', `training data: ${DATA_SPECS}`)
-    .option('--method <m>', 'deen|multimeasurement|mdae|dual (default deen)')
+    .option('--method <m>', 'deen|multimeasurement|mdae|dual, or cebm for earth:/protein: data (default deen)')
     .option(
       '--net <net>',
       'energy network: mlp, mlp:<w>x<w>… (default mlp:64x64 for d ≤ 16, else mlp:256x256), conv or conv:<ch>x<ch>… (images; default conv:32x64x64)',
