@@ -20,7 +20,7 @@ export type { SamplerName, WalkJumpOptions, WalkJumpSamples } from './api/walk-j
 export { evaluate, METRICS } from './api/evaluate.ts';
 export type { Classifier, EvaluateOptions, EvaluateResult, MetricName } from './api/evaluate.ts';
 export { loadModel, makeEnergyModel, MODEL_FORMAT_VERSION, readModelConfig, saveModel } from './api/model.ts';
-export type { EnergyModel, FitMethod, ManifoldSpec, ModelConfig, NetSpec } from './api/model.ts';
+export type { EnergyModel, FitMethod, ManifoldSpec, ModelConfig, ModelMethod, NetSpec } from './api/model.ts';
 export type { DataInput, HostArray } from './api/data.ts';
 export { fitManifold, manifoldOf, sampleManifold } from './api/manifold.ts';
 export type { FitManifoldOptions, ManifoldSamples, SampleManifoldOptions } from './api/manifold.ts';
