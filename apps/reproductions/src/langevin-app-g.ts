@@ -6,12 +6,12 @@
 // Δk steps are written as PNG strips and classified by @walkjump/nets' bundled MNIST classifier:
 // class histogram, classes visited, first-visit times.
 //
-//   pnpm --filter @walkjump/reproductions repro langevin-app-g [--quick] [--steps 100000] [--train 1500] [--every 100]
+//   pnpm --filter @walkjump/reproductions repro langevin-app-g [--quick] [--steps 20000] [--train 800] [--every 50] [--strip 200] [--width 256] [--batch 32]
 import * as tf from '@tensorflow/tfjs-core';
 import { mnist } from '@walkjump/datasets';
 import { mdaeLoss, mdaeScore } from '@walkjump/empirical-bayes';
 import { chengUnderdamped, initUniformPlusNoise, lifelongChain, sachsUnderdamped } from '@walkjump/langevin';
-import { loadMnistClassifier, type MlpParams, mlp, paramCount } from '@walkjump/nets';
+import { loadMnistClassifier, loadParams, type MlpParams, mlp, paramCount, saveParams } from '@walkjump/nets';
 import {
   adam,
   backendInfo,
@@ -24,7 +24,8 @@ import {
   split,
   useBackend,
 } from '@walkjump/tensor';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareOut, type ReproArgs, secondsSince, writeSummary } from './lib/common.ts';
@@ -50,12 +51,12 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   const sigma = 1;
   const M = 4;
   const d = 784;
-  const trainSteps = num(argv, 'train', quick ? 40 : 1500);
-  const chainSteps = num(argv, 'steps', quick ? 2000 : 100_000);
-  const every = num(argv, 'every', quick ? 50 : 100); // classification / histogram resolution
-  const stripEvery = num(argv, 'strip', quick ? 100 : 500); // Δk of the PNG strips
-  const width = num(argv, 'width', 512);
-  const batch = num(argv, 'batch', 64);
+  const trainSteps = num(argv, 'train', quick ? 40 : 800);
+  const chainSteps = num(argv, 'steps', quick ? 2000 : 20_000);
+  const every = num(argv, 'every', 50); // classification / histogram resolution
+  const stripEvery = num(argv, 'strip', quick ? 100 : 200); // Δk of the PNG strips
+  const width = num(argv, 'width', 256);
+  const batch = num(argv, 'batch', 32);
 
   const shared = resolve(here, '../../../../shared/data');
   const dir = process.env['WALKJUMP_DATA'] ?? (existsSync(join(shared, 'mnist')) ? shared : undefined);
@@ -64,52 +65,77 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
 
   // --- MDAE 1⊗4: ν(y) [B, 4, 784] by an MLP on the flattened measurements (eq. 18–20)
   const net = mlp({ widths: [width, width], outDim: M * d, activation: 'swish' });
-  const nu = (p: MlpParams) => (y: tf.Tensor) => tf.tidy(() => tf.reshape(net.apply(p, y), [y.shape[0]!, M, d]));
+  // ν = sigmoid(MLP(y)): the denoiser's output lives in the pixel range [0, 1], so the MDAE score
+  // g = (ν(y) − y)/σ² is confining far from the data (an MLP ν without it let the chains escape)
+  const nu = (p: MlpParams) => (y: tf.Tensor) =>
+    tf.tidy(() => tf.sigmoid(tf.reshape(net.apply(p, y), [y.shape[0]!, M, d])));
   const [kInit, kFit, kPerm, kChain] = split(key(2022), 4) as [Key, Key, Key, Key];
+  const cacheDir = join(tmpdir(), 'walkjump-langevin');
+  const cache = join(cacheDir, `app-g-mdae-sigmoid-w${width}-b${batch}-s${trainSteps}.safetensors`);
   const p0 = net.init(kInit, [M, d]);
-  const perm = permutation(kPerm, nTrain);
-  const xs = new Float32Array(batch * d);
-  const tt = performance.now();
-  const res = await fit<tf.Tensor>({
-    params: p0 as unknown as Params,
-    key: kFit,
-    steps: trainSteps,
-    optimizer: adam({ learningRate: (s) => 1e-3 * (0.1 + 0.9 * 0.5 * (1 + Math.cos((Math.PI * s) / trainSteps))) }),
-    batches: (step) => {
-      for (let i = 0; i < batch; i++) {
-        const j = perm[(step * batch + i) % nTrain] as number;
-        xs.set(train.images.data.subarray(j * d, (j + 1) * d), i * d);
-      }
-      return tf.tensor2d(xs, [batch, d]);
-    },
-    loss: (p, x, k) => tf.mean(mdaeLoss(k, nu(p as unknown as MlpParams), x, { sigma, M, checkFinite: false })),
-    logEvery: 100,
-    onStep: (e) =>
-      console.log(`train ${e.step}/${trainSteps} loss ${e.loss.toFixed(3)} ${e.stepsPerSecond.toFixed(1)} steps/s`),
-  });
-  disposeParams(p0 as unknown as Params);
-  const params = res.params as unknown as MlpParams;
-  const trainSeconds = secondsSince(tt);
-  const finalLoss = res.history[res.history.length - 1]?.loss ?? Number.NaN;
+  let params: MlpParams;
+  let trainSeconds = 0;
+  let finalLoss = Number.NaN;
+  if (!quick && !argv.includes('--retrain') && existsSync(cache)) {
+    params = await loadParams(cache, p0 as unknown as Params);
+    disposeParams(p0 as unknown as Params);
+    console.log(`loaded the trained model from ${cache}`);
+  } else {
+    const perm = permutation(kPerm, nTrain);
+    const xs = new Float32Array(batch * d);
+    const tt = performance.now();
+    const res = await fit<tf.Tensor>({
+      params: p0 as unknown as Params,
+      key: kFit,
+      steps: trainSteps,
+      optimizer: adam({ learningRate: (s) => 1e-3 * (0.1 + 0.9 * 0.5 * (1 + Math.cos((Math.PI * s) / trainSteps))) }),
+      batches: (step) => {
+        for (let i = 0; i < batch; i++) {
+          const j = perm[(step * batch + i) % nTrain] as number;
+          xs.set(train.images.data.subarray(j * d, (j + 1) * d), i * d);
+        }
+        return tf.tensor2d(xs, [batch, d]);
+      },
+      loss: (p, x, k) => tf.mean(mdaeLoss(k, nu(p as unknown as MlpParams), x, { sigma, M, checkFinite: false })),
+      logEvery: 100,
+      onStep: (e) =>
+        console.log(`train ${e.step}/${trainSteps} loss ${e.loss.toFixed(3)} ${e.stepsPerSecond.toFixed(1)} steps/s`),
+    });
+    disposeParams(p0 as unknown as Params);
+    params = res.params as unknown as MlpParams;
+    trainSeconds = secondsSince(tt);
+    finalLoss = res.history[res.history.length - 1]?.loss ?? Number.NaN;
+    mkdirSync(cacheDir, { recursive: true });
+    await saveParams(cache, params as unknown as Params, {
+      finalLoss: String(finalLoss),
+      trainSeconds: String(trainSeconds),
+    });
+  }
   const score = mdaeScore(nu(params), sigma, M);
   const jump = (y: tf.Tensor) => tf.tidy(() => tf.mean(nu(params)(y), 1)); // x̂ = ⟨ν_m(y)⟩ (Alg. 1 line 14)
 
   const clf = await loadMnistClassifier();
   const chains: Record<string, unknown>[] = [];
-  const algorithms = [
-    {
-      name: 'Algorithm 1 (Sachs)',
-      id: 'alg1',
-      kernel: sachsUnderdamped({ score }, { stepSize: 1, friction: 1 / 4, inverseMass: 1 }),
-      params: { delta: 1, gamma: 0.25, u: 1 },
-    },
-    {
-      name: 'Algorithm 2 (Cheng)',
-      id: 'alg2',
-      kernel: chengUnderdamped({ score }, { stepSize: 0.5, friction: 0.5, inverseMass: 1 }),
-      params: { delta: 0.5, gamma: 0.5, u: 1 },
-    },
+  const triple = (name: string, fallback: [number, number, number]): [number, number, number] => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] !== undefined
+      ? (argv[i + 1]!.split(',').map(Number) as [number, number, number])
+      : fallback;
+  };
+  // the paper's settings (G.3: A1 with δ = 1, γ = 1/4, u = 1; Fig. 7: A2 with δ = 1/2, γ = 1/2, u = 1)
+  const settings: { label: string; alg: 1 | 2; p: [number, number, number] }[] = [
+    { label: 'paper', alg: 1, p: triple('a1', [1, 0.25, 1]) },
+    { label: 'paper', alg: 2, p: triple('a2', [0.5, 0.5, 1]) },
   ];
+  const algorithms = settings.map(({ label, alg, p: [delta, gamma, u] }) => ({
+    name: `Algorithm ${alg} (${alg === 1 ? 'Sachs' : 'Cheng'}), ${label} setting`,
+    id: `alg${alg}-${label}`,
+    kernel:
+      alg === 1
+        ? sachsUnderdamped({ score }, { stepSize: delta, friction: gamma, inverseMass: u })
+        : chengUnderdamped({ score }, { stepSize: delta, friction: gamma, inverseMass: u }),
+    params: { delta, gamma, u },
+  }));
   for (const [ai, alg] of algorithms.entries()) {
     const tc = performance.now();
     const init = initUniformPlusNoise(foldKey(kChain, ai), [1, M, d], { sigma }); // Remark 4
@@ -203,7 +229,7 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
       kind: 'MDAE',
       sigma,
       M,
-      net: `mlp ${M * d}-${width}-${width}-${M * d} (swish)`,
+      net: `sigmoid ∘ mlp ${M * d}-${width}-${width}-${M * d} (swish)`,
       parameters: paramCount(params as unknown as Params),
     },
     loss: '@walkjump/empirical-bayes mdaeLoss (eq. 19)',
