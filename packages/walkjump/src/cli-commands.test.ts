@@ -104,7 +104,7 @@ describe('bad input: one clear line, non-zero exit, no output folder', () => {
     [
       'unknown method',
       ['train', '--data', 'mixture:ring8', '--method', 'vae'],
-      /^walkjump: --method must be one of deen, multimeasurement, mdae, dual, got "vae"$/,
+      /^walkjump: --method must be one of deen, multimeasurement, mdae, dual, cebm, got "vae"$/,
       2,
     ],
     [
@@ -123,7 +123,13 @@ describe('bad input: one clear line, non-zero exit, no output folder', () => {
     [
       'bad net',
       ['train', '--data', 'mixture:ring8', '--net', 'transformer'],
-      /^walkjump: --net must be mlp or mlp:/,
+      /^walkjump: --net must be mlp, conv, mlp:<width>x<width>… or conv:<channels>x…/,
+      2,
+    ],
+    [
+      'cebm off a manifold',
+      ['train', '--data', 'mixture:ring8', '--method', 'cebm'],
+      /^walkjump: --method cebm \(a constrained EBM\) needs manifold data/,
       2,
     ],
     [
