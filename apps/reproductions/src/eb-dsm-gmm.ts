@@ -4,7 +4,7 @@
 // NLL error in nats/dim against the exact log q_t, and the agreement of the two d_eff definitions
 // (`effectiveDimension`) with each other and with the exact values.
 //
-//   pnpm --filter @walkjump/reproductions repro eb-dsm-gmm [--quick] [--steps 3000]
+//   pnpm --filter @walkjump/reproductions repro eb-dsm-gmm [--quick] [--steps 2500]
 import * as tf from '@tensorflow/tfjs-core';
 import {
   dualScoreMatchingLoss,
@@ -60,7 +60,7 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   await useBackend(process.env['WALKJUMP_BACKEND'] ?? 'auto');
   const t0 = performance.now();
   prepareOut(out);
-  const steps = numOpt(argv, 'steps', quick ? 100 : 3000);
+  const steps = numOpt(argv, 'steps', quick ? 100 : 2500);
   const batch = 256;
   const tMin = 1e-3;
   const tMax = 1e3;

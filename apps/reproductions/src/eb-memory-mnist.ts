@@ -7,7 +7,7 @@
 //   pnpm --filter @walkjump/reproductions repro eb-memory-mnist [--quick] [--steps 1500]
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { associativeMemory, creativeModes, deenLoss } from '@walkjump/empirical-bayes';
+import { associativeMemory, creativeModes, deenLoss, gaussianKdeEnergy } from '@walkjump/empirical-bayes';
 import { type MlpParams, loadParams, saveParams } from '@walkjump/nets';
 import {
   adam,
@@ -17,6 +17,7 @@ import {
   key,
   type Key,
   type Params,
+  normal,
   permutation,
   split,
   useBackend,
@@ -38,7 +39,8 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   const file = prepareOut(out);
   const width = 512;
   const steps = numOpt(argv, 'steps', quick ? 60 : 1500);
-  const flowSteps = numOpt(argv, 'flow', quick ? 100 : 3000);
+  const deenSteps = numOpt(argv, 'flow', quick ? 40 : 400);
+  const kdeSteps = numOpt(argv, 'kde-flow', quick ? 10 : 100);
   const train = await loadMnist('train');
   const test = await loadMnist('test');
   const nTrain = train.images.shape[0] as number;
@@ -100,83 +102,91 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   const results: Record<string, unknown>[] = [];
   const n = 12;
   const x0 = tf.tensor2d(test.images.data.subarray(0, n * 784), [n, 784]);
-  for (const [s, sigma] of [0.15, 0.3].entries()) {
-    const { params, source } = await getParams(sigma, 200 + s);
-    const energy = (y: tf.Tensor) => net.apply(params, y);
-    const eta = 0.25 * sigma * sigma;
-    const mem = await associativeMemory(energy, x0, {
-      stepSize: eta,
-      maxSteps: flowSteps,
-      tol: 1e-5,
-      recordEvery: Math.max(1, Math.floor(flowSteps / 4)),
-    });
-    const nnStart = nearest(x0);
+  const labelMatch = (idx: Int32Array): string =>
+    `${Array.from(idx, (j, i): number => (trainLabels[j] === testLabels[i] ? 1 : 0)).reduce((a, b) => a + b, 0)}/${idx.length}`;
+  // the mean over a flow's snapshots of the RMS distance to the nearest training image
+  const snapshotsToNearest = (traj: readonly tf.Tensor[], steps: readonly number[]) =>
+    traj.map((t, i) => ({ step: steps[i], rms: round(mean(nearest(t).rms), 4) }));
+  const summarize = (
+    label: string,
+    sigma: number,
+    energySrc: string,
+    eta: number,
+    mem: Awaited<ReturnType<typeof associativeMemory>>,
+    start: tf.Tensor,
+    withLabels: boolean,
+  ) => {
     const nnEnd = nearest(mem.y);
-    const moved = tf.tidy(() => tf.sqrt(tf.div(tf.sum(tf.square(tf.sub(mem.y, x0)), 1), 784))).dataSync();
-    const labelKept = Array.from(nnEnd.idx, (j, i): number => (trainLabels[j] === testLabels[i] ? 1 : 0));
     const row: Record<string, unknown> = {
       sigma,
-      energy: source,
-      from: 'test digits',
+      energy: energySrc,
+      from: label,
       stepSize: eta,
-      converged: mem.converged.filter(Boolean).length,
-      of: n,
-      medianSteps: [...mem.steps].sort((a, b) => a - b)[n >> 1],
-      rmsMoved: round(mean(moved), 4),
-      rmsToNearestTrainingImage: { start: round(mean(nnStart.rms), 4), attractor: round(mean(nnEnd.rms), 4) },
-      nearestTrainingLabelEqualsTestLabel: `${labelKept.reduce((a, b) => a + b, 0)}/${n}`,
+      converged: `${mem.converged.filter(Boolean).length}/${mem.converged.length}`,
+      medianSteps: [...mem.steps].sort((a, b) => a - b)[mem.steps.length >> 1],
+      rmsToNearestTrainingImage: { start: round(mean(nearest(start).rms), 4), end: round(mean(nnEnd.rms), 4) },
+      ...(mem.trajectory.length > 0 ? { alongTheFlow: snapshotsToNearest(mem.trajectory, mem.trajectorySteps) } : {}),
+      ...(withLabels ? { nearestTrainingLabelEqualsTestLabel: labelMatch(nnEnd.idx) } : {}),
     };
     console.log(JSON.stringify(row));
     results.push(row);
-    const grid = tf.tidy(() => tf.concat([...mem.trajectory], 0));
-    await writeImageGrid(file(`memory-sigma${sigma}.png`), grid.dataSync(), mem.trajectory.length * n, {
-      height: 28,
-      width: 28,
-      cols: n,
-      scale: 1,
+  };
+  const grid = async (name: string, rows: readonly tf.Tensor[], cols: number) => {
+    const g = tf.tidy(() => tf.concat([...rows], 0));
+    await writeImageGrid(file(name), g.dataSync(), g.shape[0] as number, { height: 28, width: 28, cols, scale: 1 });
+    g.dispose();
+  };
+  for (const [s, sigma] of [0.15, 0.3].entries()) {
+    // (a) the learned DEEN energy, from noisy cues y0 = x + σε (where DEEN shaped the energy)
+    const { params, source } = await getParams(sigma, 200 + s);
+    const energy = (y: tf.Tensor) => net.apply(params, y);
+    const etaDeen = 0.25 * sigma * sigma;
+    const cue = tf.tidy(() => tf.add(x0, normal(key(300 + s), [n, 784], { std: sigma })));
+    const memD = await associativeMemory(energy, cue, {
+      stepSize: etaDeen,
+      maxSteps: deenSteps,
+      tol: 1e-5,
+      recordEvery: Math.max(1, deenSteps / 4),
     });
-    tf.dispose([grid, mem.y, mem.energy, ...mem.trajectory]);
+    summarize('test digits + N(0, σ²I)', sigma, `DEEN ${net.name}, ${source}`, etaDeen, memD, cue, true);
+    await grid(`deen-memory-sigma${sigma}.png`, [x0, ...memD.trajectory], n);
+    tf.dispose([memD.y, memD.energy, ...memD.trajectory, cue]);
+    // (b) the exact kernel-density energy of the 60 000 training images (closed-form score);
+    // η = σ² makes each step the mean-shift update y ← x̂(y)
+    const kde = gaussianKdeEnergy(trainT, sigma);
+    const memK = await associativeMemory(kde.energy, x0, {
+      stepSize: sigma * sigma,
+      maxSteps: kdeSteps,
+      tol: 1e-4,
+      score: kde.score,
+    });
+    summarize('test digits', sigma, 'exact KDE of the 60 000 training images', sigma * sigma, memK, x0, true);
+    await grid(`kde-memory-sigma${sigma}.png`, [x0, memK.y], n);
+    tf.dispose([memK.y, memK.energy]);
     if (sigma === 0.3) {
       const nc = 24;
-      const cm = await creativeModes(key(7), energy, {
+      const cmK = await creativeModes(key(7), kde.energy, {
         count: nc,
         shape: [784],
-        stepSize: eta,
-        maxSteps: flowSteps,
+        stepSize: sigma * sigma,
+        maxSteps: kdeSteps,
+        tol: 1e-4,
+        score: kde.score,
+      });
+      summarize('Unif([0,1]^784)', sigma, 'exact KDE of the 60 000 training images', sigma * sigma, cmK, cmK.y0, false);
+      const cmD = await creativeModes(key(7), energy, {
+        count: nc,
+        shape: [784],
+        stepSize: etaDeen,
+        maxSteps: deenSteps,
         tol: 1e-5,
+        recordEvery: Math.max(1, deenSteps / 4),
       });
-      const nnC = nearest(cm.y);
-      const rowC = {
-        sigma,
-        energy: source,
-        from: 'Unif([0,1]^784)',
-        stepSize: eta,
-        converged: cm.converged.filter(Boolean).length,
-        of: nc,
-        medianSteps: [...cm.steps].sort((a, b) => a - b)[nc >> 1],
-        rmsToNearestTrainingImage: { attractor: round(mean(nnC.rms), 4) },
-        pixelRange: (() => {
-          const v = cm.y.dataSync();
-          let lo = Infinity;
-          let hi = -Infinity;
-          for (const u of v) {
-            lo = Math.min(lo, u);
-            hi = Math.max(hi, u);
-          }
-          return [round(lo, 3), round(hi, 3)];
-        })(),
-      };
-      console.log(JSON.stringify(rowC));
-      results.push(rowC);
-      const g2 = tf.tidy(() => tf.concat([cm.y0, cm.y], 0));
-      await writeImageGrid(file('creative-modes-sigma0.3.png'), g2.dataSync(), 2 * nc, {
-        height: 28,
-        width: 28,
-        cols: nc,
-        scale: 1,
-      });
-      tf.dispose([g2, cm.y, cm.y0, cm.energy, ...cm.trajectory]);
+      summarize('Unif([0,1]^784)', sigma, `DEEN ${net.name}, ${source}`, etaDeen, cmD, cmD.y0, false);
+      await grid('creative-modes-sigma0.3.png', [cmK.y0, cmK.y, ...cmD.trajectory.slice(1)], nc);
+      tf.dispose([cmK.y, cmK.y0, cmK.energy, cmD.y, cmD.y0, cmD.energy, ...cmD.trajectory]);
     }
+    kde.dispose();
     disposeParams(params as unknown as Params);
   }
   tf.dispose([x0, trainT, trainNorms]);
@@ -184,9 +194,9 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
     id: meta.id,
     source: meta.source,
     network: net.name,
-    flow: `y ← y − η∇E(y), η = σ²/4, at most ${flowSteps} steps, stop when RMS step < 1e-5`,
+    flow: `y ← y − η∇E(y); DEEN: η = σ²/4, ${deenSteps} steps at most, tol 1e-5; KDE: η = σ² (mean shift), ${kdeSteps} steps at most, tol 1e-4 (RMS step)`,
     grids:
-      'memory-sigma*.png: rows = flow snapshots from 12 test digits (top: start); creative-modes-sigma0.3.png: top = uniform starts, bottom = attractors',
+      'deen-memory-sigma*.png: clean test digit, then snapshots of the DEEN flow from the noisy cue (first: the cue); kde-memory-sigma*.png: test digit / KDE attractor; creative-modes-sigma0.3.png: uniform starts, KDE attractors, DEEN flow snapshots',
     results,
     seconds: secondsSince(t0),
     backend: backendInfo().name,

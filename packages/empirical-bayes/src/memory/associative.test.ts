@@ -40,7 +40,16 @@ describe('associativeMemory (Sec. 9) and creativeModes (Sec. 10)', () => {
       const r = await associativeMemory(kde.energy, y0, { stepSize: 0.1, maxSteps: 2000, tol: 1e-5 });
       expect(r.converged.every(Boolean)).toBe(true);
       expect(relError(r.y.dataSync(), centres.dataSync())).toBeLessThan(1e-3);
-      tf.dispose([centres, y0, r.y, r.energy]);
+      // the closed-form score gives the same flow as autodiff through the energy
+      const r2 = await associativeMemory(kde.energy, y0, {
+        stepSize: 0.1,
+        maxSteps: 2000,
+        tol: 1e-5,
+        score: kde.score,
+      });
+      expect(relError(r2.y.dataSync(), r.y.dataSync())).toBeLessThan(1e-4);
+      expect(relError(r2.energy.dataSync(), r.energy.dataSync())).toBeLessThan(1e-4);
+      tf.dispose([centres, y0, r.y, r.energy, r2.y, r2.energy]);
       kde.dispose();
     });
   });

@@ -5,6 +5,7 @@ import {
   type EnergyFn,
   inputGrad,
   type Key,
+  type ScoreFn,
   uniform,
   ValueError,
 } from '@walkjump/tensor';
@@ -25,6 +26,11 @@ export interface AssociativeMemoryOptions {
   readonly checkEvery?: number;
   /** Keep a snapshot of y every this many steps (plus the start and the end); default none. */
   readonly recordEvery?: number;
+  /**
+   * The score −∇E in closed form (e.g. `gaussianKdeEnergy(...).score`), used for the flow instead of
+   * autodiff through `energy` (which is then only evaluated at the end).
+   */
+  readonly score?: ScoreFn;
 }
 
 /** The result of {@link associativeMemory}; the caller owns every tensor in it. */
@@ -68,7 +74,8 @@ export async function associativeMemory(
   const B = checkBatch(fn, 'y0', y0);
   const d = y0.size / B;
   const eta = opts.stepSize;
-  const g = inputGrad(energy);
+  const score = opts.score;
+  const g = score !== undefined ? (y: tf.Tensor) => tf.neg(score(y)) : inputGrad(energy);
   const bshape = [B, ...new Array<number>(y0.rank - 1).fill(1)];
   let y = tf.clone(y0);
   let active = tf.ones(bshape);
