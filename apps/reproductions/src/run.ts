@@ -1,35 +1,62 @@
 // Runs one reproduction by id: `pnpm --filter @walkjump/reproductions repro <id> [--quick] [--out DIR]`
 // (the facade's `walkjump reproduce <id>` calls this). Every reproduction is a file `src/<id>.ts`
 // that exports `meta` and `run`; this runner discovers them, so adding one touches no shared file.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Reproduction } from './lib/common.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Every reproduction module found in `src/`, loaded. */
-export async function listReproductions(): Promise<Reproduction[]> {
-  const files = readdirSync(here).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'run.ts');
-  const mods: Reproduction[] = [];
-  for (const f of files.sort()) {
-    const mod = (await import(pathToFileURL(join(here, f)).href)) as Partial<Reproduction>;
-    if (mod.meta && typeof mod.run === 'function') mods.push(mod as Reproduction);
+/** What `list` shows, read from a module's source text (`export const meta = { id, title, source }`). */
+export interface ReproductionEntry {
+  id: string;
+  title: string;
+  source: string;
+  file: string;
+}
+
+const field = (text: string, name: string): string | undefined =>
+  new RegExp(`\\b${name}:\\s*(['"\`])((?:(?!\\1).)*)\\1`).exec(text)?.[2];
+
+/**
+ * Every reproduction in `src/`: the files that declare `export const meta` and `export async function
+ * run`. Found without importing them (importing loads tfjs and every package, seconds per file).
+ */
+export function listReproductions(): ReproductionEntry[] {
+  const out: ReproductionEntry[] = [];
+  for (const f of readdirSync(here).sort()) {
+    if (!f.endsWith('.ts') || f.endsWith('.test.ts') || f === 'run.ts') continue;
+    const text = readFileSync(join(here, f), 'utf8');
+    const at = text.indexOf('export const meta');
+    if (at < 0 || !/export (async )?function run\b|export const run\b/.test(text)) continue;
+    const block = text.slice(at, text.indexOf('}', at) + 1);
+    const id = field(block, 'id');
+    if (id === undefined) continue;
+    out.push({ id, title: field(block, 'title') ?? '', source: field(block, 'source') ?? '', file: f });
   }
-  return mods;
+  return out;
+}
+
+/** Imports the reproduction `id` (undefined when there is none). */
+export async function loadReproduction(id: string): Promise<Reproduction | undefined> {
+  const entry = listReproductions().find((e) => e.id === id);
+  if (entry === undefined) return undefined;
+  const mod = (await import(pathToFileURL(join(here, entry.file)).href)) as Partial<Reproduction>;
+  return mod.meta && typeof mod.run === 'function' ? (mod as Reproduction) : undefined;
 }
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const id = argv.find((a) => !a.startsWith('--'));
-  const mods = await listReproductions();
+  const entries = listReproductions();
   if (!id || id === 'list') {
-    for (const m of mods) console.log(`${m.meta.id.padEnd(28)} ${m.meta.title}`);
+    for (const e of entries) console.log(`${e.id.padEnd(28)} ${e.title}  [${e.source}]`);
     return;
   }
-  const mod = mods.find((m) => m.meta.id === id);
+  const mod = await loadReproduction(id);
   if (!mod) {
-    console.error(`walkjump reproduce: unknown id "${id}"; expected one of ${mods.map((m) => m.meta.id).join(', ')}`);
+    console.error(`walkjump reproduce: unknown id "${id}"; expected one of ${entries.map((e) => e.id).join(', ')}`);
     process.exit(2);
   }
   const outIdx = argv.indexOf('--out');
