@@ -106,60 +106,65 @@ describe('stationary distributions on a d = 8 random Ising model (C = 4096 indep
     expect(dulaTV[3]!).toBeGreaterThan(dulaTV[0]!);
   });
 
-  it('TV of pooled Gibbs samples falls with chain length as 1/√N_eff (τ from the f(y) trace)', async () => {
-    const C1 = 512;
-    const S = 32;
-    const res = await expectNoLeak(() => {
-      const kernel = gibbs(model);
-      const [k0, k1] = split(key(21), 2) as [Key, Key];
-      const y0 = tf.tidy(() => tf.sub(tf.mul(bernoulli(k0, 0.5, [C1, D]), 2), 1));
-      let state = kernel.init(y0);
-      y0.dispose();
-      const keys = split(k1, 15 + S);
-      const pooled: tf.Tensor[] = [];
-      const trace: Float32Array[] = [];
-      for (let t = 0; t < 15 + S; t++) {
-        const [next, info] = kernel.step(keys[t]!, state);
-        tf.dispose([state.position, state.logProb]);
-        tf.dispose(info as unknown as tf.TensorContainer);
-        state = next;
-        if (t >= 15) {
-          pooled.push(tf.clone(state.position));
-          trace.push(state.logProb.dataSync() as Float32Array);
+  const pooledCases: [string, () => DiscreteKernel<DiscreteState & { logProb: tf.Tensor }>, number, number][] = [
+    ['gibbs', () => gibbs(model), 15, 32],
+    ['gibbsWithGradients', () => gibbsWithGradients(model), 120, 96],
+    ['dmala (α = 1)', () => dmala(model, { stepSize: 1 }), 100, 96],
+  ];
+  for (const [name, make, burn, S] of pooledCases)
+    it(`TV of pooled ${name} samples falls with chain length as 1/√N_eff (τ from the f(y) trace)`, async () => {
+      const C1 = 512;
+      const res = await expectNoLeak(() => {
+        const kernel = make();
+        const [k0, k1] = split(key(21), 2) as [Key, Key];
+        const y0 = tf.tidy(() => tf.sub(tf.mul(bernoulli(k0, 0.5, [C1, D]), 2), 1));
+        let state = kernel.init(y0);
+        y0.dispose();
+        const keys = split(k1, burn + S);
+        const pooled: tf.Tensor[] = [];
+        const trace: Float32Array[] = [];
+        for (let t = 0; t < burn + S; t++) {
+          const [next, info] = kernel.step(keys[t]!, state);
+          tf.dispose(state as unknown as tf.TensorContainer);
+          tf.dispose(info as unknown as tf.TensorContainer);
+          state = next;
+          if (t >= burn) {
+            pooled.push(tf.clone(state.position));
+            trace.push(state.logProb.dataSync() as Float32Array);
+          }
         }
-      }
-      tf.dispose([state.position, state.logProb]);
-      // integrated autocorrelation time of f along the chains, summed until the autocorrelation drops below 0.05
-      let mu = 0;
-      for (const tr of trace) for (const v of tr) mu += v / (S * C1);
-      const acf = (lag: number): number => {
-        let num = 0;
-        for (let t = 0; t + lag < S; t++)
-          for (let c = 0; c < C1; c++) num += (trace[t]![c]! - mu) * (trace[t + lag]![c]! - mu);
-        return num / ((S - lag) * C1);
-      };
-      const v0 = acf(0);
-      let tau = 1;
-      for (let lag = 1; lag < S / 2; lag++) {
-        const r = acf(lag) / v0;
-        if (r < 0.05) break;
-        tau += 2 * r;
-      }
-      const tvs: [number, number, number][] = [];
-      for (const n of [1, 4, 32]) {
-        const all = tf.concat(pooled.slice(0, n));
-        const tv = totalVariation(empiricalDistribution(all), exact.probs);
-        all.dispose();
-        tvs.push([n * C1, tv, tolerance(Math.max(1, Math.floor((n * C1) / (n === 1 ? 1 : tau))))]);
-      }
-      tf.dispose(pooled);
-      return { tau, tvs };
+        tf.dispose(state as unknown as tf.TensorContainer);
+        // integrated autocorrelation time of f along the chains, summed until the autocorrelation drops below 0.05
+        let mu = 0;
+        for (const tr of trace) for (const v of tr) mu += v / (S * C1);
+        const acf = (lag: number): number => {
+          let num = 0;
+          for (let t = 0; t + lag < S; t++)
+            for (let c = 0; c < C1; c++) num += (trace[t]![c]! - mu) * (trace[t + lag]![c]! - mu);
+          return num / ((S - lag) * C1);
+        };
+        const v0 = acf(0);
+        let tau = 1;
+        for (let lag = 1; lag < S / 2; lag++) {
+          const r = acf(lag) / v0;
+          if (r < 0.05) break;
+          tau += 2 * r;
+        }
+        const tvs: [number, number, number][] = [];
+        for (const n of [1, S / 8, S]) {
+          const all = tf.concat(pooled.slice(0, n));
+          const tv = totalVariation(empiricalDistribution(all), exact.probs);
+          all.dispose();
+          tvs.push([n * C1, tv, tolerance(Math.max(1, Math.floor((n * C1) / (n === 1 ? 1 : tau))))]);
+        }
+        tf.dispose(pooled);
+        return { tau, tvs };
+      });
+      console.log(
+        `${name} pooled: τ_f = ${res.tau.toFixed(2)}; ${res.tvs.map(([n, tv, tol]) => `N=${n}: TV ${tv.toFixed(4)} (tol ${tol.toFixed(4)})`).join('; ')}`,
+      );
+      for (const [, tv, tol] of res.tvs) expect(tv).toBeLessThan(tol);
+      // from N = 512 to S·512 pooled draws E[TV] should shrink by √(S/τ); demand at least half of that
+      expect(res.tvs[2]![1]).toBeLessThan(res.tvs[0]![1] / (0.5 * Math.sqrt(S / res.tau)));
     });
-    console.log(
-      `gibbs pooled: τ_f = ${res.tau.toFixed(2)}; ${res.tvs.map(([n, tv, tol]) => `N=${n}: TV ${tv.toFixed(4)} (tol ${tol.toFixed(4)})`).join('; ')}`,
-    );
-    for (const [, tv, tol] of res.tvs) expect(tv).toBeLessThan(tol);
-    // from N = 512 to 16384 pooled draws E[TV] should shrink by √(32/τ); demand at least half of that
-    expect(res.tvs[2]![1]).toBeLessThan(res.tvs[0]![1] / (0.5 * Math.sqrt(32 / res.tau)));
-  });
 });
