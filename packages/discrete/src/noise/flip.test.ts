@@ -66,6 +66,7 @@ describe('binary-flip noise (Bach & Saremi 2025)', () => {
   });
 
   it('binaryWalkJump runs DMALA on the exact q and returns sign(E[x|y]) jumps, with flat memory', async () => {
+    const seen: [number, number[], number[], Set<number>][] = [];
     const r = await expectNoLeak(() => {
       const init = tf.tidy(() => flipNoise(key(2), tf.ones([64, D]), alpha));
       const logq = noisyLogProb(p, alpha);
@@ -77,6 +78,9 @@ describe('binary-flip noise (Bach & Saremi 2025)', () => {
         init,
         steps: 10,
         every: 5,
+        onSample: (x, step, y) => {
+          seen.push([step, x.shape, y.shape, new Set(y.dataSync())]);
+        },
       });
       const shape = out.samples.shape;
       const vals = new Set(out.samples.dataSync());
@@ -84,6 +88,12 @@ describe('binary-flip noise (Bach & Saremi 2025)', () => {
       return { shape, vals, acc: out.meanAcceptance };
     });
     expect(r.shape).toEqual([2, 64, D]);
+    expect(seen.map(([step]) => step)).toEqual([5, 10]);
+    for (const [, xs, ys, vals] of seen) {
+      expect(xs).toEqual([64, D]);
+      expect(ys).toEqual([64, D]);
+      expect([...vals].sort()).toEqual([-1, 1]);
+    }
     expect([...r.vals].sort()).toEqual([-1, 1]);
     expect(r.acc).toBeGreaterThan(0);
     expect(r.acc).toBeLessThanOrEqual(1);

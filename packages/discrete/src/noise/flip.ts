@@ -134,8 +134,11 @@ export interface BinaryWalkJumpOptions<S extends DiscreteState> {
   readonly steps: number;
   /** Jump every `every` steps (default 1); samples are taken after steps every, 2·every, … */
   readonly every?: number;
-  /** Called with each jump [C, d] and its step number; valid only during the call (copy it to keep it). */
-  readonly onSample?: (x: tf.Tensor, step: number) => void;
+  /**
+   * Called with each jump x̂ [C, d], its step number and the noisy state y [C, d] it was jumped from (the
+   * "chain of noisy digits" of 003); both tensors are valid only during the call (copy them to keep them).
+   */
+  readonly onSample?: (x: tf.Tensor, step: number, noisy: tf.Tensor) => void;
 }
 
 /** Result of {@link binaryWalkJump}; the caller owns the tensors. */
@@ -183,7 +186,7 @@ export function binaryWalkJump<S extends DiscreteState>(opts: BinaryWalkJumpOpti
       flips = f2!;
       if ((t + 1) % every === 0) {
         const x = denoise(state.position);
-        if (opts.onSample) opts.onSample(x, t + 1);
+        if (opts.onSample) opts.onSample(x, t + 1, state.position);
         samples.push(x);
       }
     }
