@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { deenLoss, gaussianKdeEnergy, tweedieFromEnergy } from '@walkjump/empirical-bayes';
-import { type MlpParams, mlp, paramCount, saveParams } from '@walkjump/nets';
+import { convEnergy, type MlpParams, mlp, paramCount, saveParams } from '@walkjump/nets';
 import {
   adam,
   backendInfo,
@@ -38,7 +38,30 @@ export const meta = {
 
 export const CACHE = join(tmpdir(), 'walkjump-eb');
 export const energyNet = (width: number) => mlp({ widths: [width, width], activation: 'swish', zeroLastLayer: true });
-export const cachePath = (sigma: number): string => join(CACHE, `deen-mnist-sigma${sigma}.safetensors`);
+export const cachePath = (sigma: number, kind: 'mlp' | 'conv' = 'mlp'): string =>
+  join(CACHE, `deen-mnist-${kind === 'conv' ? 'conv-' : ''}sigma${sigma}.safetensors`);
+
+/** An MNIST energy on flat images [B, 784]: `mlp[width, width]`, or `convEnergy[16, 32/2, 128]` with --net conv. */
+export function makeNet(useConv: boolean, width: number) {
+  // convEnergy works on NHWC 28×28×1: the paper's architecture family (000 Sec. 7)
+  const conv = convEnergy({ channels: [16, 32], hidden: 128, zeroLastLayer: true });
+  const mlpNet = energyNet(width);
+  return useConv
+    ? {
+        name: conv.name,
+        init: (k: Key) => conv.init(k, [28, 28, 1]) as unknown as MlpParams,
+        apply: (p: MlpParams, y: tf.Tensor) =>
+          conv.apply(
+            p as unknown as Parameters<typeof conv.apply>[0],
+            tf.reshape(y, [y.shape[0] as number, 28, 28, 1]),
+          ),
+      }
+    : {
+        name: mlpNet.name,
+        init: (k: Key) => mlpNet.init(k, [784]),
+        apply: (p: MlpParams, y: tf.Tensor) => mlpNet.apply(p, y),
+      };
+}
 
 export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   await useBackend(process.env['WALKJUMP_BACKEND'] ?? 'auto');
@@ -55,13 +78,14 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   const nTrain = train.images.shape[0] as number;
   const trainT = tf.tensor2d(train.images.data, [nTrain, 784]);
   const xTest = tf.tensor2d(test.images.data.subarray(0, nEval * 784), [nEval, 784]);
-  const net = energyNet(width);
+  const useConv = argv.includes('--net') && argv[argv.indexOf('--net') + 1] === 'conv';
+  const net = makeNet(useConv, width);
   mkdirSync(CACHE, { recursive: true });
   const results: Record<string, unknown>[] = [];
   for (const [si2, sigma] of sigmas.entries()) {
     const ts = performance.now();
     const [kInit, kFit, kPerm, kNoise] = split(key(100 + si2), 4) as [Key, Key, Key, Key];
-    const p0 = net.init(kInit, [784]);
+    const p0 = net.init(kInit);
     const perm = permutation(kPerm, nTrain);
     const xs = new Float32Array(batch * 784);
     const lr0 = numOpt(argv, 'lr', 3e-3);
@@ -88,7 +112,10 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
     disposeParams(p0 as unknown as Params);
     const params = res.params as unknown as MlpParams;
     const trainSeconds = secondsSince(ts);
-    await saveParams(cachePath(sigma), params as unknown as Params, { sigma: String(sigma), width: String(width) });
+    await saveParams(cachePath(sigma, useConv ? 'conv' : 'mlp'), params as unknown as Params, {
+      sigma: String(sigma),
+      net: net.name,
+    });
     // evaluation on the first nEval test images, one fixed noise draw
     const y = tf.tidy(() => tf.add(xTest, normal(kNoise, [nEval, 784], { std: sigma })));
     const jump = tweedieFromEnergy((v) => net.apply(params, v), sigma);
@@ -146,7 +173,7 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   await writeSummary(out, {
     id: meta.id,
     source: meta.source,
-    network: `${net.name}, ${paramCount(energyNet(width).init(key(0), [784]) as unknown as Params)} parameters`,
+    network: `${net.name}, ${paramCount(net.init(key(0)) as unknown as Params)} parameters`,
     batch,
     evalImages: `first ${nEval} MNIST test images; KDE centres: all ${nTrain} training images`,
     results,

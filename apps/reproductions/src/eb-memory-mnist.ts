@@ -23,7 +23,7 @@ import {
   useBackend,
 } from '@walkjump/tensor';
 import { loadMnist, numOpt, round } from './eb-common.ts';
-import { cachePath, energyNet } from './eb-deen-mnist.ts';
+import { cachePath, makeNet } from './eb-deen-mnist.ts';
 import { prepareOut, type ReproArgs, secondsSince, writeSummary } from './lib/common.ts';
 import { writeImageGrid } from './lib/png.ts';
 
@@ -38,7 +38,6 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   const t0 = performance.now();
   const file = prepareOut(out);
   const width = 512;
-  const steps = numOpt(argv, 'steps', quick ? 60 : 1500);
   const deenSteps = numOpt(argv, 'flow', quick ? 40 : 400);
   const kdeSteps = numOpt(argv, 'kde-flow', quick ? 10 : 100);
   const train = await loadMnist('train');
@@ -48,7 +47,10 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   const trainLabels = train.labels?.data as Int32Array;
   const testLabels = test.labels?.data as Int32Array;
   const trainNorms = tf.tidy(() => tf.reshape(tf.sum(tf.square(trainT), 1), [1, nTrain]));
-  const net = energyNet(width);
+  const useConv = argv.includes('--net') && argv[argv.indexOf('--net') + 1] === 'conv';
+  const kind = useConv ? 'conv' : 'mlp';
+  const net = makeNet(useConv, width);
+  const steps = numOpt(argv, 'steps', quick ? 60 : useConv ? 200 : 1500);
   // nearest training image (index, RMS distance) of each row of a [B, 784] batch
   const nearest = (y: tf.Tensor): { idx: Int32Array; rms: Float32Array } => {
     const [i, dist] = tf.tidy(() => {
@@ -65,15 +67,15 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   const mean = (a: ArrayLike<number>): number => Array.from(a).reduce((s, v) => s + v, 0) / a.length;
 
   const getParams = async (sigma: number, seed: number): Promise<{ params: MlpParams; source: string }> => {
-    const like = net.init(key(0), [784]);
-    if (!quick && existsSync(cachePath(sigma))) {
-      const params = await loadParams<MlpParams>(cachePath(sigma), like);
+    const like = net.init(key(0));
+    if (!quick && existsSync(cachePath(sigma, kind))) {
+      const params = await loadParams<MlpParams>(cachePath(sigma, kind), like);
       disposeParams(like as unknown as Params);
-      return { params, source: `eb-deen-mnist cache (${cachePath(sigma)})` };
+      return { params, source: `eb-deen-mnist cache (${cachePath(sigma, kind)})` };
     }
     disposeParams(like as unknown as Params);
     const [kInit, kFit, kPerm] = split(key(seed), 3) as [Key, Key, Key];
-    const p0 = net.init(kInit, [784]);
+    const p0 = net.init(kInit);
     const perm = permutation(kPerm, nTrain);
     const batch = 64;
     const xs = new Float32Array(batch * 784);
@@ -95,7 +97,7 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
       onStep: (e) => console.log(`σ=${sigma} step ${e.step}/${steps} loss ${e.loss.toFixed(3)}`),
     });
     disposeParams(p0 as unknown as Params);
-    if (!quick) await saveParams(cachePath(sigma), res.params, { sigma: String(sigma), width: String(width) });
+    if (!quick) await saveParams(cachePath(sigma, kind), res.params, { sigma: String(sigma), net: net.name });
     return { params: res.params as unknown as MlpParams, source: `trained here (${steps} steps)` };
   };
 
