@@ -26,6 +26,27 @@ describe('autodiff', () => {
     });
   });
 
+  it('inside an enclosing gradient, grad / valueAndGrad / vjp / inputGrad give partial derivatives (as jax.grad)', async () => {
+    await expectNoLeak(() => {
+      // y = s·x is built from s outside the inner function; ∂/∂t Σ y·t = Σ y = s Σx, so the outer
+      // derivative d/ds is Σx = 6. The total derivative d/dt Σ (t x)·t would give 2 Σx = 12.
+      const x = tf.tensor1d([1, 2, 3]);
+      const s0 = tf.scalar(0.7);
+      const inner = {
+        grad: (y: tf.Tensor, s: tf.Tensor) => grad((t) => tf.sum(tf.mul(y, t)))(s),
+        valueAndGrad: (y: tf.Tensor, s: tf.Tensor) => valueAndGrad((t) => tf.sum(tf.mul(y, t)))(s)[1],
+        vjp: (y: tf.Tensor, s: tf.Tensor) => vjp((t) => tf.mul(y, t), s, tf.onesLike(y))[1],
+        inputGrad: (y: tf.Tensor, s: tf.Tensor) => inputGrad((t) => tf.sum(tf.mul(y, t)))(s),
+      };
+      for (const [name, g] of Object.entries(inner)) {
+        const outer = tf.grad((s: tf.Tensor) => tf.sum(g(tf.mul(x, s), s)))(s0);
+        expect(outer.dataSync()[0], name).toBeCloseTo(6, 5);
+        outer.dispose();
+      }
+      tf.dispose([x, s0]);
+    });
+  });
+
   it('vjp and jvp agree with the explicit Jacobian of tanh(xWᵀ)', async () => {
     await expectNoLeak(() => {
       const xs = [0.3, -0.2, 0.8];

@@ -16,31 +16,50 @@ const untrack = (kept: tf.Tensor): tf.Tensor => {
   return t;
 };
 
+// Differentiate at a fresh identity copy of x. Inside an enclosing gradient, tfjs's tape also
+// records how other inputs of f (closed over) were built from x, and tf.grad(f)(x) then returns the
+// total derivative through them; at a copy it returns the partial derivative ∂f/∂x, as jax.grad
+// does. The copy's Identity gradient passes the enclosing gradient through unchanged.
+const atCopy = <T>(x: tf.Tensor, body: (z: tf.Tensor) => T): T => {
+  const z = tf.clone(x);
+  try {
+    return body(z);
+  } finally {
+    z.dispose();
+  }
+};
+
 const checkScalar = (fn: string, y: tf.Tensor): void => {
   if (y.rank !== 0) throw new ShapeError(`${fn}: the function must return a scalar, got shape [${y.shape.join(', ')}]`);
 };
 
 /**
- * Gradient ∇f(x) of a scalar function. Composes to any order (tensor's higher-order-safe gradients
- * are installed on import). The caller owns the returned tensor.
+ * Gradient ∇f(x) of a scalar function: the partial derivative in x, also inside an enclosing
+ * gradient where tensors closed over by f were built from x (stock `tf.grad` returns the total
+ * derivative there). Composes to any order (tensor's higher-order-safe gradients are installed on
+ * import). The caller owns the returned tensor.
  */
 export function grad(f: ScalarFn): (x: tf.Tensor) => tf.Tensor {
   return (x) =>
-    tf.grad((z: tf.Tensor) => {
-      const y = f(z);
-      checkScalar('grad', y);
-      return y;
-    })(x);
+    atCopy(x, (xc) =>
+      tf.grad((z: tf.Tensor) => {
+        const y = f(z);
+        checkScalar('grad', y);
+        return y;
+      })(xc),
+    );
 }
 
 /** Value and gradient `[f(x), ∇f(x)]` of a scalar function; the caller owns both tensors. */
 export function valueAndGrad(f: ScalarFn): (x: tf.Tensor) => [tf.Tensor, tf.Tensor] {
   return (x) => {
-    const { value, grad: g } = tf.valueAndGrad((z: tf.Tensor) => {
-      const y = f(z);
-      checkScalar('valueAndGrad', y);
-      return y;
-    })(x);
+    const { value, grad: g } = atCopy(x, (xc) =>
+      tf.valueAndGrad((z: tf.Tensor) => {
+        const y = f(z);
+        checkScalar('valueAndGrad', y);
+        return y;
+      })(xc),
+    );
     return [value, g];
   };
 }
@@ -51,14 +70,18 @@ export function valueAndGrad(f: ScalarFn): (x: tf.Tensor) => [tf.Tensor, tf.Tens
  */
 export function vjp(f: TensorFn, x: tf.Tensor, u: tf.Tensor): [tf.Tensor, tf.Tensor] {
   let out: tf.Tensor | undefined;
-  const g = tf.grad((z: tf.Tensor) => {
-    const y = f(z);
-    if (y.shape.length !== u.shape.length || y.shape.some((s, i) => s !== u.shape[i])) {
-      throw new ShapeError(`vjp: cotangent 'u' must have the output's shape [${y.shape.join(', ')}], got [${u.shape.join(', ')}]`);
-    }
-    out = tf.keep(tf.clone(y));
-    return tf.sum(tf.mul(y, u));
-  })(x);
+  const g = atCopy(x, (xc) =>
+    tf.grad((z: tf.Tensor) => {
+      const y = f(z);
+      if (y.shape.length !== u.shape.length || y.shape.some((s, i) => s !== u.shape[i])) {
+        throw new ShapeError(
+          `vjp: cotangent 'u' must have the output's shape [${y.shape.join(', ')}], got [${u.shape.join(', ')}]`,
+        );
+      }
+      out = tf.keep(tf.clone(y));
+      return tf.sum(tf.mul(y, u));
+    })(xc),
+  );
   return [untrack(out as tf.Tensor), g];
 }
 
@@ -69,7 +92,9 @@ export function vjp(f: TensorFn, x: tf.Tensor, u: tf.Tensor): [tf.Tensor, tf.Ten
  */
 export function jvp(f: TensorFn, x: tf.Tensor, v: tf.Tensor): [tf.Tensor, tf.Tensor] {
   if (v.shape.length !== x.shape.length || v.shape.some((s, i) => s !== x.shape[i])) {
-    throw new ShapeError(`jvp: tangent 'v' must have the input's shape [${x.shape.join(', ')}], got [${v.shape.join(', ')}]`);
+    throw new ShapeError(
+      `jvp: tangent 'v' must have the input's shape [${x.shape.join(', ')}], got [${v.shape.join(', ')}]`,
+    );
   }
   let out: tf.Tensor | undefined;
   const jv = tf.tidy(() => {
@@ -77,7 +102,7 @@ export function jvp(f: TensorFn, x: tf.Tensor, v: tf.Tensor): [tf.Tensor, tf.Ten
     out = tf.keep(tf.clone(y0));
     const u0 = tf.zerosLike(y0);
     return tf.grad((u: tf.Tensor) => {
-      const jtU = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(f(z), u)))(x);
+      const jtU = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(f(z), u)))(tf.clone(x));
       return tf.sum(tf.mul(jtU, v));
     })(u0);
   });
@@ -94,7 +119,7 @@ export function hvp(f: ScalarFn, x: tf.Tensor, v: tf.Tensor): tf.Tensor {
  * returns ∂(Σ_b E(y)_b)/∂y, which is ∇_y E(y_b) row by row. The caller owns the result.
  */
 export function inputGrad(energy: (y: tf.Tensor) => tf.Tensor): (y: tf.Tensor) => tf.Tensor {
-  return (y) => tf.grad((z: tf.Tensor) => tf.sum(energy(z)))(y);
+  return (y) => atCopy(y, (yc) => tf.grad((z: tf.Tensor) => tf.sum(energy(z)))(yc));
 }
 
 /**
@@ -129,7 +154,8 @@ export function divergence(
     assertInteger('divergence', 'probes', probes, 1);
     const ks = split(opts.key, probes);
     for (const k of ks) {
-      const raw = opts.noise === 'gaussian' ? normalArray(k, y.size) : uniformArray(k, y.size).map((u) => (u < 0.5 ? -1 : 1));
+      const raw =
+        opts.noise === 'gaussian' ? normalArray(k, y.size) : uniformArray(k, y.size).map((u) => (u < 0.5 ? -1 : 1));
       const e = tf.tensor(Float32Array.from(raw), y.shape);
       const [out, jt] = vjp(s, y, e);
       out.dispose();
