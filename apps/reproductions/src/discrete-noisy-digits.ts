@@ -11,6 +11,7 @@ import { binarizedMnist, mnist } from '@walkjump/datasets';
 import { binaryDenoisingLoss, binaryScoreFromLogits } from '@walkjump/empirical-bayes';
 import {
   binaryDenoiser,
+  binaryWalkJump,
   type DiscreteKernel,
   type DiscreteState,
   discreteLangevin,
@@ -187,30 +188,28 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   ) => {
     const [k0, k1] = split(k, 2) as [Key, Key];
     const y0 = tf.tidy(() => tf.sub(tf.mul(tf.cast(tf.less(uniform(k0, [C, D]), 0.5), 'float32'), 2), 1));
-    let state = kernel.init(y0);
-    y0.dispose();
     const noisySnaps: Float32Array[] = [];
     const denSnaps: Float32Array[] = [];
     const classes: Int32Array[] = [];
-    let flips = 0;
     const tw = performance.now();
-    const keys = split(k1, steps);
-    for (let t = 0; t < steps; t++) {
-      const [next, info] = kernel.step(keys[t]!, state);
-      tf.dispose(state as unknown as tf.TensorContainer);
-      state = next;
-      if ((t + 1) % every === 0) {
-        flips += tf.tidy(() => tf.mean(info.flips).dataSync()[0]!);
-        const x = denoise(state.position);
+    // walk on q with the kernel, jump with sign(E[x|y]) every `every` steps; onSample sees x̂ and y
+    const out = binaryWalkJump({
+      key: k1,
+      kernel,
+      score,
+      alpha,
+      init: y0,
+      steps,
+      every,
+      onSample: (x, _step, y) => {
         classes.push(classify(x));
-        noisySnaps.push(tf.tidy(() => tf.slice(state.position, [0, 0], [keepChains, D]).dataSync() as Float32Array));
+        noisySnaps.push(tf.tidy(() => tf.slice(y, [0, 0], [keepChains, D]).dataSync() as Float32Array));
         denSnaps.push(tf.tidy(() => tf.slice(x, [0, 0], [keepChains, D]).dataSync() as Float32Array));
-        x.dispose();
-      }
-      tf.dispose(info as unknown as tf.TensorContainer);
-    }
+      },
+    });
     const seconds = secondsSince(tw);
-    tf.dispose(state as unknown as tf.TensorContainer);
+    const flips = out.meanFlips;
+    tf.dispose([y0, out.samples, out.noisy]);
     // class statistics over the second half of the run (burn-in: the first half)
     const hist = new Array<number>(10).fill(0);
     let changes = 0;
@@ -234,7 +233,7 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
       tvToRef,
       classChangesPerChainPerSnapshot: changes / (C * Math.max(1, classes.length - half - 1)),
       meanClassesVisited: visited.reduce((a, v) => a + v.size, 0) / C,
-      meanFlipsPerStep: flips / classes.length,
+      meanFlipsPerStep: flips,
       seconds,
       msPerStep: (1000 * seconds) / steps,
     };
