@@ -82,9 +82,6 @@ export default defineConfigWithTheme<DefaultTheme.Config & { reproductionPages: 
   lastUpdated: false,
   head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
   markdown: { math: true },
-  // Every other dead link fails the build. The per-package reproduction pages are written by the
-  // package owners alongside their reproduction scripts; a guide may link its page before it lands.
-  ignoreDeadLinks: [/\/reproductions\/(empirical-bayes|langevin|manifold|discrete|metrics)$/],
   vite: {
     // The prose lives in /docs, outside this package: resolve vue from here.
     resolve: {

@@ -77,7 +77,7 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   let trainSeconds = 0;
   let finalLoss = Number.NaN;
   if (!quick && !argv.includes('--retrain') && existsSync(cache)) {
-    params = await loadParams(cache, p0 as unknown as Params);
+    params = (await loadParams(cache, p0 as unknown as Params)) as unknown as MlpParams;
     disposeParams(p0 as unknown as Params);
     console.log(`loaded the trained model from ${cache}`);
   } else {
