@@ -39,6 +39,8 @@ export type { GibbsOptions } from './samplers/gibbs.ts';
 export { metropolis } from './samplers/metropolis.ts';
 export type { MetropolisOptions } from './samplers/metropolis.ts';
 export { gibbsWithGradients } from './samplers/gwg.ts';
+export { rbmBlockedGibbs } from './samplers/rbm.ts';
+export type { RbmGibbsState } from './samplers/rbm.ts';
 export { dula, dmala, discreteLangevin, twoStageDiscreteLangevin } from './samplers/langevin.ts';
 export type { DiscreteLangevinOptions, DulaState, ScoreLangevinOptions } from './samplers/langevin.ts';
 

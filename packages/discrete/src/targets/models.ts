@@ -249,9 +249,19 @@ export interface RbmParams {
  * Restricted Boltzmann machine with visible v ∈ {−1, 1}^d and hidden units h ∈ {−1, 1}^m, energy
  * −(bᵀv + cᵀh + vᵀWh). The hidden units are summed out exactly: f(v) = bᵀv + Σ_j log 2cosh(c_j + (Wᵀv)_j),
  * computed stably as a + softplus(−2a); ∇f(v) = b + W tanh(c + Wᵀv) on R^d. Enumerable by
- * {@link exactDistribution} for d ≤ 16. Input states [B, d] → [B]; the model owns no tensors.
+ * {@link exactDistribution} for d ≤ 16. Input states [B, d] → [B]; the model owns no tensors. The returned
+ * model also carries the validated W, b, c, so it can be handed to {@link rbmBlockedGibbs}, which samples
+ * the joint (v, h) by alternating the two factorized conditionals.
  */
-export function rbm(params: RbmParams): DiscreteModel & { readonly m: number } {
+export function rbm(params: RbmParams): DiscreteModel & {
+  readonly m: number;
+  /** The validated weights, d×m row-major (read by {@link rbmBlockedGibbs}). */
+  readonly W: Float32Array;
+  /** The validated visible biases [d]. */
+  readonly b: Float32Array;
+  /** The validated hidden biases [m]. */
+  readonly c: Float32Array;
+} {
   const fn = 'rbm';
   if (params === null || typeof params !== 'object') throw new ValueError(`${fn}: options { W, b, c } are required`);
   const d = params.b.length;
@@ -272,6 +282,9 @@ export function rbm(params: RbmParams): DiscreteModel & { readonly m: number } {
   return {
     d,
     m,
+    W,
+    b,
+    c,
     logProb: (y) => {
       checkInput(fn, y, d);
       return tf.tidy(() => {
