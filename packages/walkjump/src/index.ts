@@ -15,8 +15,14 @@ export { tensor, datasets, nets, empiricalBayes, langevin, manifold, discrete, m
 // --- quick start
 export { AVAILABLE_METHODS, FIT_METHODS, fitEnergy } from './api/fit-energy.ts';
 export type { DataSampler, FitEnergyOptions, FitEnergyResult, FitEnergyStep } from './api/fit-energy.ts';
-export { walkJump, SAMPLERS } from './api/walk-jump.ts';
-export type { SamplerName, WalkJumpOptions, WalkJumpSamples } from './api/walk-jump.ts';
+export { walkJump, walkJumpAsync, SAMPLERS } from './api/walk-jump.ts';
+export type {
+  SamplerName,
+  WalkJumpAsyncOptions,
+  WalkJumpAsyncSamples,
+  WalkJumpOptions,
+  WalkJumpSamples,
+} from './api/walk-jump.ts';
 export { evaluate, METRICS } from './api/evaluate.ts';
 export type { Classifier, EvaluateOptions, EvaluateResult, MetricName } from './api/evaluate.ts';
 export { loadModel, makeEnergyModel, MODEL_FORMAT_VERSION, readModelConfig, saveModel } from './api/model.ts';

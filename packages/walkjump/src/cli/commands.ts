@@ -18,7 +18,7 @@ import {
   readModelConfig,
   saveModel,
 } from '../api/model.ts';
-import { SAMPLERS, type SamplerName, walkJump } from '../api/walk-jump.ts';
+import { SAMPLERS, type SamplerName, walkJumpAsync } from '../api/walk-jump.ts';
 import { mnistClassifierFn } from '../internal/classifier.ts';
 import { decodeNpy, encodeNpy } from '../internal/npy.ts';
 import { ensureWritableDir } from '../internal/run-folder.ts';
@@ -321,9 +321,13 @@ export interface SampleFlags {
   seed?: string;
   dataDir?: string;
   backend?: string;
+  resume?: boolean;
   quiet?: boolean;
   json?: boolean;
 }
+
+/** Folder of the checkpoint that an interrupted `walkjump sample` leaves in its run folder. */
+export const SAMPLE_CHECKPOINT_DIR = 'sample-checkpoint';
 
 const MANIFOLD_SAMPLERS = ['langevin', 'hmc'] as const;
 
@@ -397,6 +401,12 @@ export async function sampleCommand(flags: SampleFlags): Promise<number> {
   const friction = numFlag('--friction', flags.friction);
   const seed = intFlag('--seed', flags.seed, 0, 'a non-negative integer') ?? 0;
   const backend = backendFlag(flags.backend);
+  const resume = flags.resume === true;
+  if (onManifold && resume)
+    throw new UsageError('--resume is not available for manifold sampling (it writes no checkpoints)');
+  const ckpt = join(run, SAMPLE_CHECKPOINT_DIR);
+  if (resume && !existsSync(join(ckpt, 'checkpoint.json')))
+    throw new DataError(`--resume: no sample checkpoint in ${run}`);
   const mode = modeOf(flags);
   const progress = makeProgress(mode);
   const b = await useBackend(
@@ -422,7 +432,10 @@ export async function sampleCommand(flags: SampleFlags): Promise<number> {
     let jumps: readonly Float32Array[];
     let traceSteps: readonly number[];
     let acceptanceTrace: readonly number[] | undefined;
-    progress.start('sampling', steps);
+    // A resumed run's bar starts at the checkpoint's step; the rate counts this session's steps only.
+    const r0 = resume ? (JSON.parse(readFileSync(join(ckpt, 'checkpoint.json'), 'utf8')) as { step: number }).step : 0;
+    const tSample = performance.now();
+    progress.start('sampling', steps, r0);
     if (onManifold) {
       const r = sampleManifold({
         model,
@@ -453,19 +466,45 @@ export async function sampleCommand(flags: SampleFlags): Promise<number> {
         seconds: r.ms / 1000,
       };
     } else {
-      const r = walkJump({
-        model,
-        sampler: sampler as SamplerName,
-        steps,
-        every,
-        chains,
-        init,
-        seed,
-        ...(stepSize !== undefined && { stepSize }),
-        ...(friction !== undefined && { friction }),
-        ...(init === 'data' && initData !== undefined && { data: initData }),
-        onSample: (e) => progress.update(e.step),
-      });
+      if (!resume) rmSync(ckpt, { recursive: true, force: true });
+      // "resumed from step N" is part of the answer: printed even with --quiet (a JSON line with --json).
+      else if (mode === 'json') progress.json({ event: 'resumed', command: 'sample', step: r0 });
+      else process.stderr.write(`resumed from step ${r0}\n`);
+      const interrupt = interruptible(progress);
+      let r: Awaited<ReturnType<typeof walkJumpAsync>>;
+      try {
+        r = await walkJumpAsync({
+          model,
+          sampler: sampler as SamplerName,
+          steps,
+          every,
+          chains,
+          init,
+          seed,
+          ...(stepSize !== undefined && { stepSize }),
+          ...(friction !== undefined && { friction }),
+          ...(init === 'data' && initData !== undefined && { data: initData }),
+          signal: interrupt.signal,
+          checkpoint: ckpt,
+          resume,
+          onProgress: (e) => {
+            const secs = (performance.now() - tSample) / 1000;
+            const done = e.step - r0;
+            progress.update(e.step, secs > 0 ? { 'steps/s': done / secs } : undefined);
+          },
+        });
+      } finally {
+        interrupt.dispose();
+      }
+      if (r.status === 'interrupted') {
+        progress.stop();
+        progress.json({ event: 'interrupted', command: 'sample', step: r.step, checkpoint: ckpt });
+        process.stderr.write(
+          `walkjump: interrupted at step ${r.step}; checkpoint saved in ${ckpt} — rerun with --resume to continue\n`,
+        );
+        return 130;
+      }
+      rmSync(ckpt, { recursive: true, force: true });
       jump = r.jump;
       walk = r.walk;
       jumps = r.trace.jumps;

@@ -230,6 +230,7 @@ function program(code: { value: number }): Command {
     .option('--seed <k>', 'random seed (default 0)')
     .option('--data-dir <dir>', 'data folder (as for train)')
     .addOption(new Option('--backend <name>', `compute backend: ${BACKENDS.join('|')}`))
+    .option('--resume', 'continue an interrupted (Ctrl-C) sampling run from its checkpoint in the run folder')
     .option('-q, --quiet', 'no progress output')
     .option('--json', 'JSON lines on stdout')
     .action(async (flags: SampleFlags) => {
