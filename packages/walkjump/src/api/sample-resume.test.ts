@@ -56,7 +56,8 @@ describe('walkJumpAsync: abort, checkpoint, resume', () => {
           expect(res.trace.steps).toEqual(ref.trace.steps);
           expect(same(res.jump.data, ref.jump.data), `${sampler} jump`).toBe(true);
           expect(same(res.walk.data, ref.walk.data), `${sampler} walk`).toBe(true);
-          res.trace.jumps.forEach((j, i) => expect(same(j, ref.trace.jumps[i] as Float32Array)).toBe(true));
+          for (const [i, j] of res.trace.jumps.entries())
+            expect(same(j, ref.trace.jumps[i] as Float32Array)).toBe(true);
           expect(res.acceptance).toBe(ref.acceptance);
           expect(res.nonFinite).toBe(ref.nonFinite);
         }
@@ -140,5 +141,27 @@ describe('walkjump sample: Ctrl-C writes a checkpoint, --resume continues', () =
     const none = await runHere([...args, '--resume', '-q']);
     expect(none.code).toBe(1);
     expect(none.stderr.trim()).toBe(`walkjump: --resume: no sample checkpoint in ${run}`);
+  }, 60_000);
+
+  it('a spawned CLI on a real SIGINT: exit 130, checkpoint at the printed step, one line saying how to resume', async () => {
+    const { start } = await import('../__tests__/cli-helpers.ts');
+    const run = join(tmp, 'ring');
+    const { child, done } = start(['sample', '--run', run, '--steps', '20000', '--every', '1000', '--json']);
+    let sent = false;
+    child.stdout?.on('data', (d: Buffer) => {
+      if (!sent && d.toString().includes('"event":"progress"')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const r = await done;
+    expect(r.code, r.stderr).toBe(130);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.filter((l) => l.includes('rerun with --resume'))).toHaveLength(1);
+    const printed = Number(/interrupted at step (\d+)/.exec(r.stderr)?.[1]);
+    expect(printed).toBeGreaterThan(0);
+    expect(printed).toBeLessThan(20000);
+    expect(JSON.parse(readFileSync(join(run, 'sample-checkpoint', 'checkpoint.json'), 'utf8')).step).toBe(printed);
+    expect(r.stdout).toContain('"event":"interrupted"');
   }, 60_000);
 });
