@@ -15,7 +15,7 @@ import {
   nearestPoint,
   projectToManifold,
 } from '@walkjump/manifold';
-import { gridWasserstein, manifoldDistanceStats } from '@walkjump/metrics';
+import { emd, gridWasserstein, manifoldDistanceStats } from '@walkjump/metrics';
 import { type MlpParams, mlp } from '@walkjump/nets';
 import {
   type Key,
@@ -62,6 +62,8 @@ export interface DatasetSpec {
   box: Box;
   /** Cells per axis of the W1 grid (100 in 2-D, 30 in 3-D, App. B). */
   bins: number;
+  /** The paper's own evaluation convention (see {@link paperGridW}); omitted: not computed. */
+  paperEval?: PaperEval;
   mdf: {
     widths: number[];
     alpha: number;
@@ -423,16 +425,29 @@ export function trainPebm(key: Key, spec: DatasetSpec, budget: Budget, log: (s: 
 
 /** PEBM samples: latent Langevin (as in training) from the buffer / uniform latents, then decode. */
 export function samplePebm(key: Key, model: PebmModel, count: number, steps: number): tf.Tensor2D {
+  const { x, z } = samplePebmWithLatents(key, model, count, steps);
+  z.dispose();
+  return x;
+}
+
+/** {@link samplePebm} that also returns the (clipped) latents the samples were decoded from. */
+export function samplePebmWithLatents(
+  key: Key,
+  model: PebmModel,
+  count: number,
+  steps: number,
+): { x: tf.Tensor2D; z: tf.Tensor2D } {
   const [kn, kl] = split(key, 2) as [Key, Key];
   const w = model.latentBox[0]![1] - model.latentBox[0]![0];
   const { samples } = model.buffer.sample(kn, count, (kk, mm) => uniformBox(kk, mm, model.latentBox));
-  const z = ebmLangevin(kl, model.energy, samples, { steps, stepSize: 10, noise: 0.05 * w, gradClamp: 0.03 });
+  const z0 = ebmLangevin(kl, model.energy, samples, { steps, stepSize: 10, noise: 0.05 * w, gradClamp: 0.03 });
   samples.dispose();
   const lo = Math.min(...model.latentBox.map((b) => b[0]));
   const hi = Math.max(...model.latentBox.map((b) => b[1]));
-  const x = tf.tidy(() => model.decode(tf.clipByValue(z, lo, hi)) as tf.Tensor2D);
-  z.dispose();
-  return x;
+  const z = tf.tidy(() => tf.clipByValue(z0, lo, hi) as tf.Tensor2D);
+  z0.dispose();
+  const x = tf.tidy(() => model.decode(z) as tf.Tensor2D);
+  return { x, z };
 }
 
 /** Table 3 (PEBM): ‖dec(z*) − x‖ with z* = argmin ‖dec(z) − x‖² from z = enc(x) (L-BFGS). */
@@ -450,6 +465,172 @@ export function pebmDistances(model: PebmModel, data: tf.Tensor2D): number[] {
 
 export function gridW1(a: tf.Tensor2D, b: tf.Tensor2D, box: Box, bins: number): number {
   return gridWasserstein(a, b, { bins, bounds: box });
+}
+
+/**
+ * The evaluation convention of the paper's released code (layer6ai-labs/implicit-manifolds,
+ * `implicit/metrics.py`, `wasserstein_between_discretized_densities` and
+ * `wasserstein_discretized_density_to_points`, called from `notebooks/03-von-mises-mixture.ipynb`,
+ * `04-geospatial.ipynb`, `05-protein.ipynb`): `granularity` ticks per axis (np.linspace), hence
+ * granularity − 1 cells per axis; points outside the box dropped; a model histogram that is the
+ * AVERAGE density value of the points in each cell (not a count), normalized over cells; ground cost
+ * `ot.dist(..., metric="sqeuclidean")` divided by its maximum over the whole grid (so the number is a
+ * normalized squared-distance transport cost, not W1 in data units). Ground truth: a histogram of
+ * dense manifold points weighted by the true density (von Mises), or the data points themselves with
+ * mass 1/N each, against cell centres (flood, glycine).
+ */
+export interface PaperEval {
+  box: Box;
+  /** Ticks per axis (100 in 2-D, 30 in 3-D); cells per axis = granularity − 1. */
+  granularity: number;
+  /** Ground truth: points [N, n] row-major; `weights` = density values for a cell histogram, or `asPoints`. */
+  truth: { points: Float64Array; n: number; weights?: Float64Array; asPoints: boolean };
+}
+
+interface PaperHist {
+  cells: number[];
+  mass: Float64Array;
+}
+
+function paperHistogram(ev: PaperEval, pts: ArrayLike<number>, n: number, w: ArrayLike<number> | null): PaperHist {
+  const d = ev.box.length;
+  const nc = ev.granularity - 1;
+  const sums = new Map<number, [number, number]>();
+  for (let i = 0; i < n; i++) {
+    let cell = 0;
+    let inside = true;
+    for (let k = 0; k < d; k++) {
+      const [lo, hi] = ev.box[k]!;
+      const c = Math.floor(((pts[i * d + k] as number) - lo) / ((hi - lo) / nc));
+      if (!(c >= 0 && c < nc)) {
+        inside = false;
+        break;
+      }
+      cell = cell * nc + c;
+    }
+    if (!inside) continue;
+    const e = sums.get(cell) ?? [0, 0];
+    e[0] += w === null ? 1 : (w[i] as number);
+    e[1] += 1;
+    sums.set(cell, e);
+  }
+  const cells = [...sums.keys()];
+  // Average density per cell (the paper's bin_sums / bin_counts); with no densities, counts.
+  const mass = Float64Array.from(cells, (c) => {
+    const [sw, cnt] = sums.get(c)!;
+    return w === null ? sw : sw / cnt;
+  });
+  const tot = mass.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < mass.length; i++) mass[i] = (mass[i] as number) / tot;
+  return { cells, mass };
+}
+
+function paperCentre(ev: PaperEval, cell: number, out: Float64Array, off: number): void {
+  const d = ev.box.length;
+  const nc = ev.granularity - 1;
+  for (let k = d - 1; k >= 0; k--) {
+    const c = cell % nc;
+    cell = (cell - c) / nc;
+    const [lo, hi] = ev.box[k]!;
+    out[off + k] = lo + (c + 0.5) * ((hi - lo) / nc);
+  }
+}
+
+/**
+ * Table 1's number as the paper's code computes it (see {@link PaperEval}): model points `x` [n, d]
+ * with density values `density` (any constant factor; null = plain counts), against `ev.truth`.
+ */
+export function paperGridW(x: tf.Tensor2D, density: ArrayLike<number> | null, ev: PaperEval): number {
+  const d = ev.box.length;
+  const nc = ev.granularity - 1;
+  const A = paperHistogram(ev, x.dataSync(), x.shape[0], density);
+  const ca = new Float64Array(A.cells.length * d);
+  A.cells.forEach((c, i) => {
+    paperCentre(ev, c, ca, i * d);
+  });
+  const T = ev.truth;
+  let bw: Float64Array;
+  let cb: Float64Array;
+  let maxCost = 0;
+  const cmin = ev.box.map(([lo, hi]) => lo + 0.5 * ((hi - lo) / nc));
+  const cmax = ev.box.map(([lo, hi]) => hi - 0.5 * ((hi - lo) / nc));
+  if (T.asPoints) {
+    cb = T.points;
+    bw = new Float64Array(T.n).fill(1 / T.n);
+    // max over all cell centres and data points of the squared distance
+    for (let j = 0; j < T.n; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) {
+        const v = T.points[j * d + k] as number;
+        s += Math.max((v - cmin[k]!) ** 2, (v - cmax[k]!) ** 2);
+      }
+      maxCost = Math.max(maxCost, s);
+    }
+  } else {
+    const B = paperHistogram(ev, T.points, T.n, T.weights ?? null);
+    cb = new Float64Array(B.cells.length * d);
+    B.cells.forEach((c, i) => {
+      paperCentre(ev, c, cb, i * d);
+    });
+    bw = B.mass;
+    // max over all pairs of cells (corner-to-corner in the paper: same differences)
+    for (let k = 0; k < d; k++) maxCost += (cmax[k]! - cmin[k]!) ** 2;
+  }
+  const na = A.cells.length;
+  const nb = bw.length;
+  const C = new Float64Array(na * nb);
+  for (let i = 0; i < na; i++)
+    for (let j = 0; j < nb; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += ((ca[i * d + k] as number) - (cb[j * d + k] as number)) ** 2;
+      C[i * nb + j] = s / maxCost;
+    }
+  return emd(A.mass, bw, C).cost;
+}
+
+/** exp(−E(x) + min E) of the EBIM at `x` [n, d] (the density up to its normalizer). */
+export function ebimDensity(model: EbimModel, x: tf.Tensor2D): Float64Array {
+  const e = tf.tidy(() => tf.reshape(model.energy(x), [-1]).dataSync());
+  const m = Math.min(...e);
+  return Float64Array.from(e, (v) => Math.exp(-(v - m)));
+}
+
+/**
+ * Pushforward density of the PEBM at decoded latents `z` [n, m] up to a constant:
+ * exp(−E(z)) / sqrt(det(J^T J)), J = ∂dec/∂z by central differences.
+ */
+export function pebmDensity(model: PebmModel, z: tf.Tensor2D): Float64Array {
+  const [n, m] = z.shape;
+  const w = Math.max(...model.latentBox.map((b) => b[1] - b[0]));
+  const h = 1e-3 * w;
+  const cols: Float32Array[] = [];
+  for (let j = 0; j < m; j++) {
+    cols.push(
+      tf.tidy(() => {
+        const step = new Float32Array(n * m);
+        for (let i = 0; i < n; i++) step[i * m + j] = h;
+        const e = tf.tensor2d(step, [n, m]);
+        const diff = tf.sub(model.decode(tf.add(z, e)), model.decode(tf.sub(z, e)));
+        return tf.div(diff, 2 * h).dataSync() as Float32Array;
+      }),
+    );
+  }
+  const D = cols[0]!.length / n;
+  const e = tf.tidy(() => tf.reshape(model.energy(z), [-1]).dataSync());
+  const emin = Math.min(...e);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const G: number[] = [];
+    for (let a = 0; a < m; a++)
+      for (let b = 0; b < m; b++) {
+        let s = 0;
+        for (let k = 0; k < D; k++) s += (cols[a]![i * D + k] as number) * (cols[b]![i * D + k] as number);
+        G.push(s);
+      }
+    const det = m === 1 ? G[0]! : m === 2 ? G[0]! * G[3]! - G[1]! * G[2]! : Number.NaN;
+    out[i] = Math.exp(-((e[i] as number) - emin)) / Math.sqrt(Math.max(det, 1e-30));
+  }
+  return out;
 }
 
 export const distanceStats = (d: number[]) => manifoldDistanceStats(d);
@@ -575,6 +756,7 @@ export async function runTable1Row(opts: {
     pebm: [],
   };
   const perRun: unknown[] = [];
+  const paper: Record<string, { density: number[]; counts: number[] }> = {};
   for (let r = 0; r < opts.runs; r++) {
     const key = foldIn(keyOf(2023), r);
     const [kd, ke, kp, ks1, ks2, ks3, ks4] = split(key, 7) as [Key, Key, Key, Key, Key, Key, Key];
@@ -616,7 +798,7 @@ export async function runTable1Row(opts: {
     const tHmc = (performance.now() - t) / 1000;
     log(`${opts.id} run ${r + 1}: PEBM`);
     const pebm = trainPebm(kp, spec, opts.budget, log);
-    const pebmSamples = samplePebm(ks3, pebm, opts.budget.sampleChains, 100);
+    const { x: pebmSamples, z: pebmLatents } = samplePebmWithLatents(ks3, pebm, opts.budget.sampleChains, 100);
     const wU = gridW1(clmcU.samples, spec.truth, spec.box, spec.bins);
     const wE = gridW1(clmc.samples, spec.truth, spec.box, spec.bins);
     const wH = gridW1(hmc.samples, spec.truth, spec.box, spec.bins);
@@ -625,12 +807,35 @@ export async function runTable1Row(opts: {
     w1.ebim.push(wE);
     w1.ebimHmc.push(wH);
     w1.pebm.push(wP);
+    let paperRow: Record<string, { density: number; counts: number }> | undefined;
+    if (spec.paperEval !== undefined) {
+      const ev = spec.paperEval;
+      const both = (x: tf.Tensor2D, dens: Float64Array) => ({
+        density: paperGridW(x, dens, ev),
+        counts: paperGridW(x, null, ev),
+      });
+      t = performance.now();
+      paperRow = {
+        ebimClmcUniformStarts: both(clmcU.samples, ebimDensity(ebim, clmcU.samples)),
+        ebimClmcDataStarts: both(clmc.samples, ebimDensity(ebim, clmc.samples)),
+        ebimHmcDataStarts: both(hmc.samples, ebimDensity(ebim, hmc.samples)),
+        pebm: both(pebmSamples, pebmDensity(pebm, pebmLatents)),
+      };
+      for (const [k, v] of Object.entries(paperRow)) {
+        paper[k] ??= { density: [], counts: [] };
+        paper[k]!.density.push(v.density);
+        paper[k]!.counts.push(v.counts);
+      }
+      log(`${opts.id} run ${r + 1}: paper-convention W in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }
+    pebmLatents.dispose();
     const near = ebimDistances(ebim.F, spec.data);
     const dE = { ...distanceStats(near.distances), nearestPointNotConverged: near.notConverged };
     const dP = distanceStats(pebmDistances(pebm, spec.data));
     const row = {
       run: r,
       w1: { ebimClmcUniformStarts: wU, ebimClmcDataStarts: wE, ebimHmcDataStarts: wH, pebm: wP },
+      ...(paperRow === undefined ? {} : { paperConvention: paperRow }),
       table3: { ebim: dE, pebm: dP },
       samplers: {
         clmcUniformStarts: {
@@ -694,6 +899,16 @@ export async function runTable1Row(opts: {
       ebimConstrainedHmcDataStarts: fmt(w1.ebimHmc),
       pebm: fmt(w1.pebm),
     },
+    ...(Object.keys(paper).length === 0
+      ? {}
+      : {
+          paperConvention: {
+            what: 'layer6ai-labs/implicit-manifolds implicit/metrics.py: granularity-1 cells per axis on the paper box, ot.dist sqeuclidean / its max over the grid, model histogram = average density per cell (density) or sample counts (counts); ground truth as in the paper notebooks',
+            ...Object.fromEntries(
+              Object.entries(paper).map(([k, v]) => [k, { density: fmt(v.density), counts: fmt(v.counts) }]),
+            ),
+          },
+        }),
     paper: opts.paper,
     perRun,
     png: 'samples.png: ground truth (grey), PEBM (red), EBIM by CLMC from projected uniform starts (blue), EBIM by CLMC from projected data (blue), EBIM by constrainedHmc from projected data (green)',

@@ -54,6 +54,17 @@ export async function run(args: ReproArgs): Promise<void> {
     // Every run trains on all 4 875 events, shuffled by its key; W1 is to the data itself.
     const data = tf.tidy(() => tf.gather(all, tf.tensor1d(permutation(k, all.shape[0]), 'int32')) as tf.Tensor2D);
     return {
+      // The paper's evaluation (notebooks/04-geospatial.ipynb): box [−1.3, 1.3]³, 30 ticks per axis, the data
+      // points themselves (mass 1/N each) against cell centres.
+      paperEval: {
+        box: [
+          [-1.3, 1.3],
+          [-1.3, 1.3],
+          [-1.3, 1.3],
+        ],
+        granularity: 30,
+        truth: { points: Float64Array.from(flood.points.data), n: all.shape[0], asPoints: true },
+      },
       data,
       truth: tf.clone(all),
       m: 2,
