@@ -7,31 +7,19 @@ float32, torch.set_num_threads(2). Same timing protocol as the TypeScript bench:
 one call to size a run to ~0.6 s, then the median rate over --runs timed runs. Prints one JSON line.
 Run with Debian's /usr/bin/python3 (python3-torch).
 """
-import argparse
 import json
-import statistics
-import time
+import os
+import sys
 
 import torch
 import torch.nn.functional as F
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _bench_common import MLP, bench_args, rate, swish  # noqa: E402
+
 BATCH = 128
 SIGMA = 0.3
-
-
-def swish(t):
-    return t * torch.sigmoid(t)
-
-
-class MLP(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.l1 = torch.nn.Linear(784, 512)
-        self.l2 = torch.nn.Linear(512, 512)
-        self.l3 = torch.nn.Linear(512, 1)
-
-    def forward(self, y):
-        return self.l3(swish(self.l2(swish(self.l1(y))))).reshape(-1)
 
 
 class ConvNet(torch.nn.Module):
@@ -57,21 +45,6 @@ def deen_step(model, opt, x):
     return loss.item()
 
 
-def rate(fn, runs, target_s=0.6):
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    one = max(time.perf_counter() - t0, 1e-6)
-    per_run = max(1, round(target_s / one))
-    rates = []
-    for _ in range(runs):
-        s = time.perf_counter()
-        for _ in range(per_run):
-            fn()
-        rates.append(per_run / (time.perf_counter() - s))
-    return statistics.median(rates)
-
-
 def bench_model(model, shape, runs):
     torch.manual_seed(0)
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
@@ -86,12 +59,7 @@ def bench_matmul(runs):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--threads", type=int, default=2)
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
+    a = bench_args(__doc__, threads=2)
     out = {
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),

@@ -11,46 +11,19 @@ timed calls after one warmup; float32; torch.set_num_threads(--threads)):
 
 Prints one JSON line of median milliseconds per call. Run with Debian's /usr/bin/python3.
 """
-import argparse
 import json
-import statistics
-import time
+import os
+import sys
 
 import torch
 
-
-def swish(t):
-    return t * torch.sigmoid(t)
-
-
-class MLP(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.l1 = torch.nn.Linear(784, 512)
-        self.l2 = torch.nn.Linear(512, 512)
-        self.l3 = torch.nn.Linear(512, 1)
-
-    def forward(self, y):
-        return self.l3(swish(self.l2(swish(self.l1(y))))).reshape(-1)
-
-
-def timed(fn, runs):
-    fn()
-    ms = []
-    for _ in range(runs):
-        s = time.perf_counter()
-        fn()
-        ms.append(1000 * (time.perf_counter() - s))
-    return statistics.median(ms)
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _bench_common import MLP, bench_args, timed_ms  # noqa: E402
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--threads", type=int, default=2)
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
+    a = bench_args(__doc__, threads=2)
 
     model = MLP()
     x = torch.rand(128, 784)
@@ -94,9 +67,9 @@ def main():
     out = {
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
-        "deen_ms": timed(deen, a.runs),
-        "kde_ms": timed(kde, max(1, a.runs // 2)),
-        "chi_ms": timed(chi, max(1, a.runs // 2)),
+        "deen_ms": timed_ms(deen, a.runs),
+        "kde_ms": timed_ms(kde, max(1, a.runs // 2)),
+        "chi_ms": timed_ms(chi, max(1, a.runs // 2)),
     }
     print(json.dumps(out))
 

@@ -5,30 +5,20 @@
 warm-up run, then the median of --runs timed runs of --steps steps. float32,
 torch.set_num_threads(--threads). Prints one JSON line. Run with Debian's /usr/bin/python3.
 """
-import argparse
 import json
 import math
+import os
 import statistics
+import sys
 import time
 
 import torch
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _bench_common import MLP, bench_args  # noqa: E402
+
 CHAINS = 64
-
-
-def swish(t):
-    return t * torch.sigmoid(t)
-
-
-class MLP(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.l1 = torch.nn.Linear(784, 512)
-        self.l2 = torch.nn.Linear(512, 512)
-        self.l3 = torch.nn.Linear(512, 1)
-
-    def forward(self, y):
-        return self.l3(swish(self.l2(swish(self.l1(y))))).reshape(-1)
 
 
 def targets():
@@ -152,13 +142,7 @@ def kernels(t, delta):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--threads", type=int, default=2)
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
+    a = bench_args(threads=2, extra=lambda p: p.add_argument("--steps", type=int, default=20))
     out = {}
     with torch.no_grad():
         for tname, t in targets().items():

@@ -13,12 +13,15 @@ Same timing protocol as the TypeScript bench (one warm-up call, one call to size
 median rate over --runs runs). torch.set_num_threads(--threads, default 1: on a loaded 2-core machine 2 threads run 50x slower). Prints one JSON line.
 Run with Debian's /usr/bin/python3.
 """
-import argparse
 import json
-import statistics
-import time
+import os
+import sys
 
 import torch
+
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _bench_common import bench_args, rate  # noqa: E402
 
 torch.manual_seed(0)
 
@@ -168,27 +171,8 @@ def project_to(F, x, k, iters=30):
     return x
 
 
-def rate(fn, runs, target_s=0.6):
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    one = max(time.perf_counter() - t0, 1e-6)
-    per_run = max(1, round(target_s / one))
-    rates = []
-    for _ in range(runs):
-        s = time.perf_counter()
-        for _ in range(per_run):
-            fn()
-        rates.append(per_run / (time.perf_counter() - s))
-    return statistics.median(rates)
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=1)
-    args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    args = bench_args(threads=1, seed=None)
     out = {"torch": torch.__version__, "threads": args.threads}
 
     # Sphere S^2, 256 chains.

@@ -8,13 +8,13 @@
 // evaluation is also reported as a ratio to systematic-scan Gibbs.
 //
 //   pnpm --filter @walkjump/discrete bench [-- --quick] [--no-reference] [--backend wasm|cpu]
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
+import { cliArgs, runPythonReference } from '@walkjump/testing/bench';
 import { backendInfo, bernoulli, type Key, key, normal, split, uniform, useBackend } from '@walkjump/tensor';
 import {
   type DiscreteKernel,
@@ -32,12 +32,7 @@ import {
 } from '../src/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const argv = process.argv.slice(2);
-const flag = (name: string): boolean => argv.includes(`--${name}`);
-const option = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? (argv[i + 1] as string) : fallback;
-};
+const { flag, option } = cliArgs();
 const quick = flag('quick');
 await useBackend(option('backend', process.env.WALKJUMP_BACKEND ?? 'wasm'));
 const C = 32;
@@ -246,17 +241,12 @@ interface RefOut {
 function runReference(cfg: unknown): RefOut | string {
   if (flag('no-reference')) return 'reference unavailable: --no-reference';
   const script = join(here, '../../../tooling/reference/discrete_bench.py');
-  const python = process.env.WALKJUMP_PYTHON ?? '/usr/bin/python3';
   if (!existsSync(script)) return `reference unavailable: ${script} not found`;
   const dir = mkdtempSync(join(tmpdir(), 'discrete-bench-'));
   try {
     const path = join(dir, 'cfg.json');
     writeFileSync(path, JSON.stringify(cfg));
-    const out = spawnSync(python, [script, path], { encoding: 'utf8', timeout: 1_200_000 });
-    if (out.error !== undefined) return `reference unavailable: ${python} failed to start (${out.error.message})`;
-    if (out.status !== 0)
-      return `reference unavailable: ${(out.stderr || out.stdout).trim().split('\n').pop() ?? `exit ${out.status}`}`;
-    return JSON.parse(out.stdout.trim().split('\n').pop() ?? '') as RefOut;
+    return runPythonReference<RefOut>(script, [path], { timeoutMs: 1_200_000 });
   } catch (e) {
     return `reference unavailable: ${(e as Error).message}`;
   } finally {

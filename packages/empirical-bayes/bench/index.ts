@@ -4,36 +4,16 @@
 //   kde   — gaussianKdeEnergy(...).denoiser: 256 queries against 60 000 × 784 centres
 //   chi   — chiStatistics of 4 000 × 784 points (exact, all 8.0M pairs, median included)
 // Usage: pnpm --filter @walkjump/empirical-bayes bench [--runs 5] [--no-reference] [--backend wasm]
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import { cliArgs, medianMs, runPythonReference } from '@walkjump/testing/bench';
 import { key, normal, uniform, useBackend } from '@walkjump/tensor';
 import { chiStatistics, deenLoss, gaussianKdeEnergy } from '../src/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const argv = process.argv.slice(2);
-const option = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? (argv[i + 1] as string) : fallback;
-};
+const { argv, option } = cliArgs();
 const runs = Number(option('runs', '5'));
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-async function timed(fn: () => Promise<void> | void, n: number): Promise<number> {
-  await fn();
-  const ms: number[] = [];
-  for (let r = 0; r < n; r++) {
-    const s = performance.now();
-    await fn();
-    ms.push(performance.now() - s);
-  }
-  return median(ms);
-}
 
 const info = await useBackend(option('backend', process.env.WALKJUMP_BACKEND ?? 'auto'));
 console.log(
@@ -57,7 +37,7 @@ const energy = (y: tf.Tensor) =>
   );
 const x = uniform(key(4), [128, 784]);
 let seed = 10;
-const deenMs = await timed(() => {
+const deenMs = await medianMs(() => {
   const { value, grads } = tf.variableGrads(
     () => tf.mean(deenLoss(key(seed++), energy, x, { sigma: 0.3, checkFinite: false })) as tf.Scalar,
   );
@@ -69,7 +49,7 @@ const deenMs = await timed(() => {
 const centres = uniform(key(5), [60000, 784]);
 const q = uniform(key(6), [256, 784]);
 const kde = gaussianKdeEnergy(centres, 0.3, { maxBlockElements: 60000 * 64 });
-const kdeMs = await timed(
+const kdeMs = await medianMs(
   async () => {
     const xh = kde.denoiser(q);
     await xh.data();
@@ -83,7 +63,7 @@ tf.dispose([centres, q]);
 // --- χ statistics
 const pts = uniform(key(7), [4000, 784]);
 let chi = { min: 0, median: 0, mean: 0, max: 0 };
-const chiMs = await timed(
+const chiMs = await medianMs(
   async () => {
     chi = await chiStatistics(pts);
   },
@@ -95,19 +75,9 @@ type Ref = { deen_ms: number; kde_ms: number; chi_ms: number; torch: string; thr
 function reference(): Ref | string {
   if (argv.includes('--no-reference')) return 'reference skipped: --no-reference';
   const script = join(here, '../../../tooling/reference/eb_bench.py');
-  const python = process.env.WALKJUMP_PYTHON ?? '/usr/bin/python3';
-  if (!existsSync(script)) return 'reference unavailable: eb_bench.py not found';
-  const out = spawnSync(python, [script, '--runs', String(runs), '--threads', option('ref-threads', '2')], {
-    encoding: 'utf8',
-    timeout: 900_000,
+  return runPythonReference<Ref>(script, ['--runs', runs, '--threads', option('ref-threads', '2')], {
+    timeoutMs: 900_000,
   });
-  if (out.error !== undefined || out.status !== 0)
-    return `reference unavailable: ${out.error?.message ?? (out.stderr || '').trim().split('\n').pop()}`;
-  try {
-    return JSON.parse(out.stdout.trim().split('\n').pop() ?? '') as Ref;
-  } catch {
-    return 'reference unavailable: unparsable output';
-  }
 }
 const ref = reference();
 const row = (name: string, ms: number, refMs: number | undefined) =>

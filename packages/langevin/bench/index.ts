@@ -6,21 +6,15 @@
 //   pnpm --filter @walkjump/langevin bench [--runs 5] [--steps 20] [--ref-threads 2] [--json] [--no-reference]
 //
 // The MLP is written with raw tf ops here: @walkjump/langevin may not depend on @walkjump/nets.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import { cliArgs, runPythonReference } from '@walkjump/testing/bench';
 import { backendInfo, foldIn, key, normal, useBackend } from '@walkjump/tensor';
 import { chengUnderdamped, type Kernel, type KernelState, mala, sachsUnderdamped, ula } from '../src/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const argv = process.argv.slice(2);
-const flag = (name: string): boolean => argv.includes(`--${name}`);
-const option = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? (argv[i + 1] as string) : fallback;
-};
+const { flag, option } = cliArgs();
 const runs = Math.max(3, Number(option('runs', '5')));
 const steps = Number(option('steps', '20'));
 const json = flag('json');
@@ -90,25 +84,12 @@ async function rate(k: Kernel<KernelState>, dim: number): Promise<number> {
 
 function runReference(): Record<string, number> | string {
   const script = join(here, '../../../tooling/reference/langevin_bench.py');
-  const python = process.env.WALKJUMP_PYTHON ?? '/usr/bin/python3';
-  if (!existsSync(script)) return `reference unavailable: ${script} not found`;
-  const out = spawnSync(
-    python,
-    [script, '--runs', String(runs), '--steps', String(steps), '--threads', option('ref-threads', '2')],
-    {
-      encoding: 'utf8',
-      timeout: 900_000,
-    },
+  const out = runPythonReference<{ stepsPerSecond: Record<string, number> }>(
+    script,
+    ['--runs', runs, '--steps', steps, '--threads', option('ref-threads', '2')],
+    { timeoutMs: 900_000 },
   );
-  if (out.error !== undefined) return `reference unavailable: ${python} failed to start (${out.error.message})`;
-  if (out.status !== 0)
-    return `reference unavailable: ${(out.stderr || out.stdout).trim().split('\n').pop() ?? `exit ${out.status}`}`;
-  try {
-    return (JSON.parse(out.stdout.trim().split('\n').pop() ?? '') as { stepsPerSecond: Record<string, number> })
-      .stepsPerSecond;
-  } catch {
-    return `reference unavailable: could not parse its output: ${out.stdout.slice(0, 200)}`;
-  }
+  return typeof out === 'string' ? out : out.stepsPerSecond;
 }
 
 const results: Record<string, number> = {};

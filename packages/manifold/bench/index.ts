@@ -6,11 +6,11 @@
 // the same invocation and give the ratio.
 //
 //   pnpm --filter @walkjump/manifold bench [--backend wasm|cpu] [--runs 5] [--json] [--no-reference]
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import { cliArgs, rate as benchRate, runPythonReference } from '@walkjump/testing/bench';
 import { backendInfo, key, normal, useBackend } from '@walkjump/tensor';
 import {
   type ConstrainedKernel,
@@ -25,39 +25,15 @@ import {
 } from '../src/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const argv = process.argv.slice(2);
-const flag = (name: string): boolean => argv.includes(`--${name}`);
-const option = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? (argv[i + 1] as string) : fallback;
-};
+const { flag, option } = cliArgs();
 const runs = Math.max(3, Number(option('runs', '5')));
 const json = flag('json');
 const log = (...a: unknown[]): void => {
   if (!json) console.log(...a);
 };
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-
 /** Median rate (calls per second) over `runs` runs sized to ~0.6 s, after a warm-up (as the reference). */
-function rate(fn: () => void, targetRunMs = 600): number {
-  fn();
-  const t0 = performance.now();
-  fn();
-  const one = Math.max(performance.now() - t0, 1e-3);
-  const perRun = Math.max(1, Math.round(targetRunMs / one));
-  const all: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const s = performance.now();
-    for (let i = 0; i < perRun; i++) fn();
-    all.push((perRun * 1000) / (performance.now() - s));
-  }
-  return median(all);
-}
+const rate = (fn: () => void, targetRunMs = 600): number => benchRate(fn, { runs, targetRunMs });
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -146,10 +122,9 @@ async function main(): Promise<void> {
   let ref: Record<string, number> | undefined;
   const script = join(here, '../../../tooling/reference/manifold_bench.py');
   if (!flag('no-reference') && existsSync('/usr/bin/python3') && existsSync(script)) {
-    const r = spawnSync('/usr/bin/python3', [script, '--runs', String(runs)], { encoding: 'utf8', timeout: 600_000 });
-    const line = r.stdout?.trim().split('\n').pop();
-    if (r.status === 0 && line) ref = JSON.parse(line) as Record<string, number>;
-    else log('reference unavailable:', r.stderr?.slice(-400) ?? r.error?.message);
+    const r = runPythonReference<Record<string, number>>(script, ['--runs', runs], { python: '/usr/bin/python3' });
+    if (typeof r === 'string') log(r);
+    else ref = r;
   } else log('reference unavailable (needs /usr/bin/python3 with torch)');
 
   const rows = Object.entries(ours).map(([name, v]) => {

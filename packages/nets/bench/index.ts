@@ -6,11 +6,10 @@
 //
 // "input gradient" is ∇_x Σ_b E(x_b) for energies and the vector-Jacobian product ∇_x Σ ⟨w, f(x)⟩ for
 // networks with a vector output (what Langevin samplers and DEEN's inner gradient compute).
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import { cliArgs, rate as benchRate, runPythonReference } from '@walkjump/testing/bench';
 import { backendInfo, key, normal, type Params, useBackend } from '@walkjump/tensor';
 import {
   classifier,
@@ -25,12 +24,7 @@ import {
 } from '../src/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const argv = process.argv.slice(2);
-const flag = (name: string): boolean => argv.includes(`--${name}`);
-const option = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? (argv[i + 1] as string) : fallback;
-};
+const { flag, option } = cliArgs();
 const runs = Math.max(3, Number(option('runs', '5')));
 const json = flag('json');
 const log = (...a: unknown[]): void => {
@@ -99,27 +93,8 @@ const CASES: Case[] = [
   },
 ];
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-
-/** Median calls per second over `runs` timed runs after a warm-up. */
-function rate(fn: () => void, targetRunMs = 400): number {
-  fn();
-  const t0 = performance.now();
-  fn();
-  const one = Math.max(performance.now() - t0, 1e-3);
-  const perRun = Math.max(1, Math.round(targetRunMs / one));
-  const all: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const s = performance.now();
-    for (let i = 0; i < perRun; i++) fn();
-    all.push((perRun * 1000) / (performance.now() - s));
-  }
-  return median(all);
-}
+/** Median calls per second over `runs` timed runs (~0.4 s each) after a warm-up. */
+const rate = (fn: () => void, targetRunMs = 400): number => benchRate(fn, { runs, targetRunMs });
 
 function bench(c: Case): { forward: number; grad: number } {
   const params = c.net.init(key(0), c.inputShape) as Params;
@@ -152,20 +127,9 @@ type Reference = { torch: string; threads: number; results: Record<string, { for
 
 function runReference(): Reference | string {
   const script = join(here, '../../../tooling/reference/nets_bench.py');
-  const python = process.env['WALKJUMP_PYTHON'] ?? '/usr/bin/python3';
-  if (!existsSync(script)) return `reference unavailable: ${script} not found`;
-  const out = spawnSync(python, [script, '--runs', String(runs), '--threads', option('ref-threads', '1')], {
-    encoding: 'utf8',
-    timeout: 900_000,
+  return runPythonReference<Reference>(script, ['--runs', runs, '--threads', option('ref-threads', '1')], {
+    timeoutMs: 900_000,
   });
-  if (out.error !== undefined) return `reference unavailable: ${python} failed to start (${out.error.message})`;
-  if (out.status !== 0)
-    return `reference unavailable: ${(out.stderr || out.stdout).trim().split('\n').pop() ?? `exit ${out.status}`}`;
-  try {
-    return JSON.parse(out.stdout.trim().split('\n').pop() ?? '') as Reference;
-  } catch {
-    return `reference unavailable: could not parse its output: ${out.stdout.slice(0, 200)}`;
-  }
 }
 
 const info = await useBackend(option('backend', 'wasm'), {

@@ -10,20 +10,14 @@
 // The bench imports ../src directly (tsx): under the source condition tfjs-core's raw ESM gradient
 // registrations do not load in plain Node, while ../src resolves them to dist/gradients/stock.js,
 // which the bench script builds first.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
+import { cliArgs, rateDetail, runPythonReference } from '@walkjump/testing/bench';
 import { backendInfo, inputGrad, useBackend } from '../src/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const argv = process.argv.slice(2);
-const flag = (name: string): boolean => argv.includes(`--${name}`);
-const option = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? (argv[i + 1] as string) : fallback;
-};
+const { flag, option } = cliArgs();
 
 const BATCH = 128;
 const SIGMA = 0.3;
@@ -42,7 +36,11 @@ const swish = (t: tf.Tensor): tf.Tensor => tf.mul(t, tf.sigmoid(t));
 /** Glorot-uniform-ish init from a fixed seed, so every backend starts from the same numbers. */
 function param(name: string, shape: number[], fanIn: number, seed: number): tf.Variable {
   const lim = Math.sqrt(1 / fanIn);
-  return tf.variable(tf.tidy(() => tf.randomUniform(shape, -lim, lim, 'float32', seed)), true, name);
+  return tf.variable(
+    tf.tidy(() => tf.randomUniform(shape, -lim, lim, 'float32', seed)),
+    true,
+    name,
+  );
 }
 
 function mlp(): { params: Params; energy: Energy; inputShape: number[] } {
@@ -97,27 +95,8 @@ function deenStep(energy: Energy, params: Params, opt: tf.Optimizer, x: tf.Tenso
   });
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-
 /** Median rate (per second) over `runs` timed runs of `perRun` calls each, after a warmup. */
-function rate(fn: () => void, targetRunMs = 600): { perSecond: number; perRun: number; all: number[] } {
-  fn();
-  const t0 = performance.now();
-  fn();
-  const one = Math.max(performance.now() - t0, 1e-3);
-  const perRun = Math.max(1, Math.round(targetRunMs / one));
-  const all: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const s = performance.now();
-    for (let i = 0; i < perRun; i++) fn();
-    all.push((perRun * 1000) / (performance.now() - s));
-  }
-  return { perSecond: median(all), perRun, all };
-}
+const rate = (fn: () => void, targetRunMs = 600) => rateDetail(fn, { runs, targetRunMs });
 
 async function profileStep(name: string, step: () => void): Promise<void> {
   const info = await tf.profile(() => {
@@ -134,7 +113,9 @@ async function profileStep(name: string, step: () => void): Promise<void> {
   const total = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
   log(`\nprofile of one ${name} step: ${total.toFixed(1)} ms in kernels`);
   for (const [k, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14)) {
-    log(`  ${k.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms  ${String(e.n).padStart(4)} calls  ${((100 * e.ms) / total).toFixed(0).padStart(3)}%`);
+    log(
+      `  ${k.padEnd(24)} ${e.ms.toFixed(1).padStart(8)} ms  ${String(e.n).padStart(4)} calls  ${((100 * e.ms) / total).toFixed(0).padStart(3)}%`,
+    );
   }
 }
 
@@ -174,23 +155,24 @@ function benchMatmul(): number {
   return (r.perSecond * 2 * n ** 3) / 1e9;
 }
 
-type Reference = { mlp_steps_per_s: number; conv_steps_per_s: number; matmul_gflops: number; torch: string; threads: number };
+type Reference = {
+  mlp_steps_per_s: number;
+  conv_steps_per_s: number;
+  matmul_gflops: number;
+  torch: string;
+  threads: number;
+};
 
 function runReference(): Reference | string {
   const script = join(here, '../../../tooling/reference/bench_deen.py');
-  const python = process.env.WALKJUMP_PYTHON ?? '/usr/bin/python3';
-  if (!existsSync(script)) return `reference skipped: ${script} not found`;
-  const out = spawnSync(python, [script, '--runs', String(runs), '--threads', option('ref-threads', '2')], { encoding: 'utf8', timeout: 600_000 });
-  if (out.error !== undefined) return `reference skipped: ${python} failed to start (${out.error.message})`;
-  if (out.status !== 0) return `reference skipped: ${(out.stderr || out.stdout).trim().split('\n').pop() ?? `exit ${out.status}`}`;
-  try {
-    return JSON.parse(out.stdout.trim().split('\n').pop() ?? '') as Reference;
-  } catch {
-    return `reference skipped: could not parse its output: ${out.stdout.slice(0, 200)}`;
-  }
+  return runPythonReference<Reference>(script, ['--runs', runs, '--threads', option('ref-threads', '2')], {
+    label: 'reference skipped',
+  });
 }
 
-const info = await useBackend(backendName, { threads: Number(option('threads', process.env.WALKJUMP_WASM_THREADS ?? '1')) });
+const info = await useBackend(backendName, {
+  threads: Number(option('threads', process.env.WALKJUMP_WASM_THREADS ?? '1')),
+});
 log(`backend ${info.name} (simd ${info.simd}, threads ${info.threads}); batch ${BATCH}; median of ${runs} runs`);
 const results = {
   mlp: await benchModel('MLP 784-512-512-1', mlp),
@@ -213,15 +195,26 @@ if (json) {
       walkjump: { mlp_steps_per_s: results.mlp, conv_steps_per_s: results.conv, matmul_gflops: results.matmul },
       reference: typeof ref === 'string' ? null : ref,
       reference_note: typeof ref === 'string' ? ref : undefined,
-      ratio: typeof ref === 'string' ? null : { mlp: results.mlp / ref.mlp_steps_per_s, conv: results.conv / ref.conv_steps_per_s, matmul: results.matmul / ref.matmul_gflops },
+      ratio:
+        typeof ref === 'string'
+          ? null
+          : {
+              mlp: results.mlp / ref.mlp_steps_per_s,
+              conv: results.conv / ref.conv_steps_per_s,
+              matmul: results.matmul / ref.matmul_gflops,
+            },
     }),
   );
 } else {
   const refName = typeof ref === 'string' ? 'PyTorch' : `PyTorch ${ref.torch} (${ref.threads} threads)`;
-  log(`\n${'benchmark'.padEnd(32)} ${`walkjump/${info.name}`.padStart(14)} ${refName.padStart(28)} ${'ratio'.padStart(8)}`);
+  log(
+    `\n${'benchmark'.padEnd(32)} ${`walkjump/${info.name}`.padStart(14)} ${refName.padStart(28)} ${'ratio'.padStart(8)}`,
+  );
   for (const [name, ours, theirs, unit] of rows) {
     const r = theirs === undefined ? '—' : (ours / theirs).toFixed(3);
-    log(`${name.padEnd(32)} ${`${ours.toFixed(2)} ${unit}`.padStart(14)} ${(theirs === undefined ? '—' : `${theirs.toFixed(2)} ${unit}`).padStart(28)} ${r.padStart(8)}`);
+    log(
+      `${name.padEnd(32)} ${`${ours.toFixed(2)} ${unit}`.padStart(14)} ${(theirs === undefined ? '—' : `${theirs.toFixed(2)} ${unit}`).padStart(28)} ${r.padStart(8)}`,
+    );
   }
   if (typeof ref === 'string') log(`\n${ref}`);
 }
