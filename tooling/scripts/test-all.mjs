@@ -11,7 +11,9 @@ const steps = [
   ['typecheck', 'pnpm', ['-s', 'turbo', 'run', 'typecheck', '--output-logs=errors-only']],
   ['lint', 'pnpm', ['-s', 'biome', 'lint', '--diagnostic-level=error', '.']],
   ['dependency rule', 'node', ['tooling/scripts/check-deps.mjs']],
-  ['api reports', 'pnpm', ['-s', 'turbo', 'run', 'api', '--output-logs=errors-only']],
+  // Without the filter, turbo would build the docs site here as a dependency of its (empty) api task,
+  // racing the packages' api tasks that write the doc models it reads; the next step builds it after.
+  ['api reports', 'pnpm', ['-s', 'turbo', 'run', 'api', '--filter=!@walkjump/docs', '--output-logs=errors-only']],
   ['docs site', 'pnpm', ['-s', 'turbo', 'run', 'build', '--filter=@walkjump/docs', '--output-logs=errors-only']],
 ];
 
