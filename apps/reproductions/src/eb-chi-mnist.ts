@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { chiStatistics } from '@walkjump/empirical-bayes';
 import { backendInfo, useBackend } from '@walkjump/tensor';
-import { loadMnist, numOpt, round } from './eb-common.ts';
-import { prepareOut, type ReproArgs, secondsSince, writeSummary } from './lib/common.ts';
+import { numOpt, prepareOut, type ReproArgs, round, secondsSince, writeSummary } from './lib/common.ts';
+import { loadMnist } from './lib/mnist.ts';
 
 export const meta = {
   id: 'eb-chi-mnist',

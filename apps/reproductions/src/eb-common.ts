@@ -1,37 +1,7 @@
-// Shared plumbing for the empirical-bayes reproductions (eb-*.ts): MNIST location, CLI options.
+// Shared model for the empirical-bayes reproductions (eb-*.ts); MNIST and CLI helpers are in lib/.
 // Not a reproduction itself (exports no `meta`), so the runner skips it.
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { type ImageDataset, mnist } from '@walkjump/datasets';
 import { type MlpParams, mlp } from '@walkjump/nets';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../../..');
-
-/** The data root: WALKJUMP_DATA, else the monorepo's sibling `shared/data` when present. */
-export function dataDir(): string | undefined {
-  const env = process.env['WALKJUMP_DATA'];
-  if (env !== undefined && env !== '') return env;
-  const shared = resolve(repoRoot, '../shared/data');
-  return existsSync(join(shared, 'mnist')) ? shared : undefined;
-}
-
-/** MNIST (pixels in [0, 1]) from the shared data folder, without downloading. */
-export async function loadMnist(split: 'train' | 'test'): Promise<ImageDataset> {
-  const dir = dataDir();
-  return mnist({ ...(dir === undefined ? {} : { dir }), split, download: dir === undefined });
-}
-
-/** `--name value` from argv as a number, else `fallback`. */
-export function numOpt(argv: readonly string[], name: string, fallback: number): number {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : fallback;
-}
-
-/** Rounds to `digits` significant decimals for summaries. */
-export const round = (v: number, digits = 4): number => Number(v.toFixed(digits));
 
 /**
  * A time-conditioned energy for dual score matching: U(y, t) = ‖y − m‖²/(2(t + v)) +

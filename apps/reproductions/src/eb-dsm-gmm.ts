@@ -26,8 +26,8 @@ import {
   split,
   useBackend,
 } from '@walkjump/tensor';
-import { dsmEnergyModel, numOpt, round } from './eb-common.ts';
-import { prepareOut, type ReproArgs, secondsSince, writeSummary } from './lib/common.ts';
+import { dsmEnergyModel } from './eb-common.ts';
+import { cosineLr, numOpt, prepareOut, type ReproArgs, round, secondsSince, writeSummary } from './lib/common.ts';
 
 export const meta = {
   id: 'eb-dsm-gmm',
@@ -78,7 +78,7 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
       params: p0 as unknown as Params,
       key: kf,
       steps,
-      optimizer: adam({ learningRate: (s) => 2e-3 * (0.05 + 0.95 * 0.5 * (1 + Math.cos((Math.PI * s) / steps))) }),
+      optimizer: adam({ learningRate: cosineLr(2e-3, steps) }),
       batches: (_s, k) => g.sample(k, batch),
       loss: (p, x, k) =>
         tf.mean(

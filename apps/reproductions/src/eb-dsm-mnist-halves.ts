@@ -18,8 +18,9 @@ import {
   split,
   useBackend,
 } from '@walkjump/tensor';
-import { dsmEnergyModel, loadMnist, numOpt, round } from './eb-common.ts';
-import { prepareOut, type ReproArgs, secondsSince, writeSummary } from './lib/common.ts';
+import { dsmEnergyModel } from './eb-common.ts';
+import { cosineLr, numOpt, prepareOut, type ReproArgs, round, secondsSince, writeSummary } from './lib/common.ts';
+import { loadMnist, permutedBatches } from './lib/mnist.ts';
 
 export const meta = {
   id: 'eb-dsm-mnist-halves',
@@ -91,19 +92,13 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
     const [ki, kf, kp, kn] = split(key(40 + h), 4) as [Key, Key, Key, Key];
     const p0 = model.net.init(ki, [model.inputDim]);
     const perm = permutation(kp, half);
-    const xs = new Float32Array(batch * 784);
+    const nextBatch = permutedBatches(train.images.data, 784, perm, batch, offset);
     const res = await fit<tf.Tensor>({
       params: p0 as unknown as Params,
       key: kf,
       steps,
-      optimizer: adam({ learningRate: (s) => 2e-3 * (0.05 + 0.95 * 0.5 * (1 + Math.cos((Math.PI * s) / steps))) }),
-      batches: (step) => {
-        for (let i = 0; i < batch; i++) {
-          const j = offset + (perm[(step * batch + i) % half] as number);
-          xs.set(train.images.data.subarray(j * 784, (j + 1) * 784), i * 784);
-        }
-        return tf.tensor2d(xs, [batch, 784]);
-      },
+      optimizer: adam({ learningRate: cosineLr(2e-3, steps) }),
+      batches: (step) => tf.tensor2d(nextBatch(step), [batch, 784]),
       loss: (p, x, k) =>
         tf.mean(
           dualScoreMatchingLoss(k, model.energy(p as unknown as MlpParams), x, { tMin, tMax, checkFinite: false }),

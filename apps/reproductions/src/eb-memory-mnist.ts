@@ -22,9 +22,9 @@ import {
   split,
   useBackend,
 } from '@walkjump/tensor';
-import { loadMnist, numOpt, round } from './eb-common.ts';
 import { cachePath, makeNet } from './eb-deen-mnist.ts';
-import { prepareOut, type ReproArgs, secondsSince, writeSummary } from './lib/common.ts';
+import { cosineLr, numOpt, prepareOut, type ReproArgs, round, secondsSince, writeSummary } from './lib/common.ts';
+import { loadMnist, permutedBatches } from './lib/mnist.ts';
 import { writeImageGrid } from './lib/png.ts';
 
 export const meta = {
@@ -78,19 +78,13 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
     const p0 = net.init(kInit);
     const perm = permutation(kPerm, nTrain);
     const batch = 64;
-    const xs = new Float32Array(batch * 784);
+    const nextBatch = permutedBatches(train.images.data, 784, perm, batch);
     const res = await fit<tf.Tensor>({
       params: p0 as unknown as Params,
       key: kFit,
       steps,
-      optimizer: adam({ learningRate: (s) => 3e-3 * (0.05 + 0.95 * 0.5 * (1 + Math.cos((Math.PI * s) / steps))) }),
-      batches: (step) => {
-        for (let i = 0; i < batch; i++) {
-          const j = perm[(step * batch + i) % nTrain] as number;
-          xs.set(train.images.data.subarray(j * 784, (j + 1) * 784), i * 784);
-        }
-        return tf.tensor2d(xs, [batch, 784]);
-      },
+      optimizer: adam({ learningRate: cosineLr(3e-3, steps) }),
+      batches: (step) => tf.tensor2d(nextBatch(step), [batch, 784]),
       loss: (p, x, k) =>
         tf.mean(deenLoss(k, (y) => net.apply(p as unknown as MlpParams, y), x, { sigma, checkFinite: false })),
       logEvery: 250,

@@ -8,7 +8,6 @@
 //
 //   pnpm --filter @walkjump/reproductions repro langevin-app-g [--quick] [--steps 20000] [--train 800] [--every 50] [--strip 200] [--width 256] [--batch 32]
 import * as tf from '@tensorflow/tfjs-core';
-import { mnist } from '@walkjump/datasets';
 import { mdaeLoss, mdaeScore } from '@walkjump/empirical-bayes';
 import { chengUnderdamped, initUniformPlusNoise, lifelongChain, sachsUnderdamped } from '@walkjump/langevin';
 import { loadMnistClassifier, loadParams, type MlpParams, mlp, paramCount, saveParams } from '@walkjump/nets';
@@ -26,9 +25,9 @@ import {
 } from '@walkjump/tensor';
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { prepareOut, type ReproArgs, secondsSince, writeSummary } from './lib/common.ts';
+import { join } from 'node:path';
+import { cosineLr, numOpt, prepareOut, type ReproArgs, round, secondsSince, writeSummary } from './lib/common.ts';
+import { loadMnist, permutedBatches } from './lib/mnist.ts';
 import { writeImageGrid } from './lib/png.ts';
 
 export const meta = {
@@ -37,13 +36,6 @@ export const meta = {
   source: '001 App. G (G.3, G.4), Algorithms 1–2',
 };
 
-const here = dirname(fileURLToPath(import.meta.url));
-const num = (argv: readonly string[], name: string, fallback: number): number => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : fallback;
-};
-const round = (v: number, d = 4): number => Number(v.toFixed(d));
-
 export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   await useBackend(process.env['WALKJUMP_BACKEND'] ?? 'auto');
   const t0 = performance.now();
@@ -51,16 +43,14 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   const sigma = 1;
   const M = 4;
   const d = 784;
-  const trainSteps = num(argv, 'train', quick ? 40 : 800);
-  const chainSteps = num(argv, 'steps', quick ? 2000 : 20_000);
-  const every = num(argv, 'every', 50); // classification / histogram resolution
-  const stripEvery = num(argv, 'strip', quick ? 100 : 200); // Δk of the PNG strips
-  const width = num(argv, 'width', 256);
-  const batch = num(argv, 'batch', 32);
+  const trainSteps = numOpt(argv, 'train', quick ? 40 : 800);
+  const chainSteps = numOpt(argv, 'steps', quick ? 2000 : 20_000);
+  const every = numOpt(argv, 'every', 50); // classification / histogram resolution
+  const stripEvery = numOpt(argv, 'strip', quick ? 100 : 200); // Δk of the PNG strips
+  const width = numOpt(argv, 'width', 256);
+  const batch = numOpt(argv, 'batch', 32);
 
-  const shared = resolve(here, '../../../../shared/data');
-  const dir = process.env['WALKJUMP_DATA'] ?? (existsSync(join(shared, 'mnist')) ? shared : undefined);
-  const train = await mnist({ ...(dir === undefined ? {} : { dir }), split: 'train', download: dir === undefined });
+  const train = await loadMnist('train');
   const nTrain = train.images.shape[0] as number;
 
   // --- MDAE 1⊗4: ν(y) [B, 4, 784] by an MLP on the flattened measurements (eq. 18–20)
@@ -82,20 +72,14 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
     console.log(`loaded the trained model from ${cache}`);
   } else {
     const perm = permutation(kPerm, nTrain);
-    const xs = new Float32Array(batch * d);
+    const nextBatch = permutedBatches(train.images.data, d, perm, batch);
     const tt = performance.now();
     const res = await fit<tf.Tensor>({
       params: p0 as unknown as Params,
       key: kFit,
       steps: trainSteps,
-      optimizer: adam({ learningRate: (s) => 1e-3 * (0.1 + 0.9 * 0.5 * (1 + Math.cos((Math.PI * s) / trainSteps))) }),
-      batches: (step) => {
-        for (let i = 0; i < batch; i++) {
-          const j = perm[(step * batch + i) % nTrain] as number;
-          xs.set(train.images.data.subarray(j * d, (j + 1) * d), i * d);
-        }
-        return tf.tensor2d(xs, [batch, d]);
-      },
+      optimizer: adam({ learningRate: cosineLr(1e-3, trainSteps, 0.1) }),
+      batches: (step) => tf.tensor2d(nextBatch(step), [batch, d]),
       loss: (p, x, k) => tf.mean(mdaeLoss(k, nu(p as unknown as MlpParams), x, { sigma, M, checkFinite: false })),
       logEvery: 100,
       onStep: (e) =>

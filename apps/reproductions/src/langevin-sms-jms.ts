@@ -8,19 +8,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { jointMultimeasurement, sequentialMultimeasurement } from '@walkjump/langevin';
 import { backendInfo, key, type Key, normal, split, uniform, useBackend } from '@walkjump/tensor';
-import { prepareOut, type ReproArgs, secondsSince, writeSummary } from './lib/common.ts';
+import { numOpt, prepareOut, type ReproArgs, round, secondsSince, writeSummary } from './lib/common.ts';
 
 export const meta = {
   id: 'langevin-sms-jms',
   title: 'Sequential vs joint multimeasurement sampling on a two-Gaussian mixture',
   source: '003 (sequential denoising, SMS vs JMS synthetic experiments)',
 };
-
-const num = (argv: readonly string[], name: string, fallback: number): number => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : fallback;
-};
-const round = (v: number, dg = 4): number => Number(v.toFixed(dg));
 
 function mixture(d: number, tau: number, w: number[]) {
   const means = [Array(d).fill(-3), Array(d).fill(3)];
@@ -79,9 +73,9 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   await useBackend(process.env['WALKJUMP_BACKEND'] ?? 'auto');
   const t0 = performance.now();
   prepareOut(out);
-  const C = num(argv, 'chains', quick ? 200 : 1000);
-  const M = num(argv, 'M', 16);
-  const K = num(argv, 'K', quick ? 10 : 20);
+  const C = numOpt(argv, 'chains', quick ? 200 : 1000);
+  const M = numOpt(argv, 'M', 16);
+  const K = numOpt(argv, 'K', quick ? 10 : 20);
   const tau = 1;
   const w = [0.3, 0.7];
   const rows: Record<string, unknown>[] = [];

@@ -51,6 +51,37 @@ export interface Budget {
   hmcSteps: number;
 }
 
+/**
+ * The step budget of the three Table 1 rows (flood, glycine, von Mises; the latter overrides the MDF/CEBM
+ * steps): the full CPU-scale runs.
+ */
+export const TABLE1_BUDGET: Budget = {
+  mdfSteps: 1200,
+  mdfLangevinSteps: 10,
+  cebmSteps: 300,
+  cebmLangevinSteps: 10,
+  aeSteps: 800,
+  latentEbmSteps: 200,
+  latentLangevinSteps: 20,
+  sampleChains: 1000,
+  sampleSteps: 60,
+  hmcChains: 500,
+  hmcSteps: 10,
+};
+
+/** The `--quick` (smoke-test) reduction of a Table 1 budget. */
+export const quickBudget = (full: Budget): Budget => ({
+  ...full,
+  mdfSteps: 30,
+  cebmSteps: 5,
+  aeSteps: 30,
+  latentEbmSteps: 10,
+  sampleChains: 200,
+  sampleSteps: 5,
+  hmcChains: 100,
+  hmcSteps: 3,
+});
+
 export interface DatasetSpec {
   /** Training data [N, n]. */
   data: tf.Tensor2D;

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { proteinAngles, torusEmbed3 } from '@walkjump/datasets';
 import { type Key, backendInfo, permutation, useBackend } from '@walkjump/tensor';
 import { type ReproArgs, prepareOut, writeSummary } from './lib/common.ts';
-import { type Budget, type DatasetSpec, runTable1Row, sharedData } from './manifold-common.ts';
+import { type DatasetSpec, quickBudget, runTable1Row, sharedData, TABLE1_BUDGET } from './manifold-common.ts';
 
 export const meta = {
   id: 'manifold-glycine',
@@ -14,30 +14,7 @@ export const meta = {
   source: '002 Table 1, Table 3 (amino acid modelling)',
 };
 
-const FULL: Budget = {
-  mdfSteps: 1200,
-  mdfLangevinSteps: 10,
-  cebmSteps: 300,
-  cebmLangevinSteps: 10,
-  aeSteps: 800,
-  latentEbmSteps: 200,
-  latentLangevinSteps: 20,
-  sampleChains: 1000,
-  sampleSteps: 60,
-  hmcChains: 500,
-  hmcSteps: 10,
-};
-const QUICK: Budget = {
-  ...FULL,
-  mdfSteps: 30,
-  cebmSteps: 5,
-  aeSteps: 30,
-  latentEbmSteps: 10,
-  sampleChains: 200,
-  sampleSteps: 5,
-  hmcChains: 100,
-  hmcSteps: 3,
-};
+const FULL = TABLE1_BUDGET;
 
 export async function run(args: ReproArgs): Promise<void> {
   await useBackend(process.env.WALKJUMP_BACKEND ?? 'auto');
@@ -80,7 +57,7 @@ export async function run(args: ReproArgs): Promise<void> {
     id: meta.id,
     title: meta.title,
     makeSpec,
-    budget: args.quick ? QUICK : FULL,
+    budget: args.quick ? quickBudget(FULL) : FULL,
     runs: args.quick ? 1 : 3,
     paper: {
       w1: { pebm: '0.042 ± 0.013', ebim: '0.026 ± 0.001' },

@@ -7,7 +7,14 @@ import { vonMisesMixture2 } from '@walkjump/datasets';
 import type * as tf from '@tensorflow/tfjs-core';
 import { type Key, backendInfo, useBackend } from '@walkjump/tensor';
 import { type ReproArgs, prepareOut, writeSummary } from './lib/common.ts';
-import { type Budget, type DatasetSpec, type PaperEval, runTable1Row } from './manifold-common.ts';
+import {
+  type Budget,
+  type DatasetSpec,
+  type PaperEval,
+  quickBudget,
+  runTable1Row,
+  TABLE1_BUDGET,
+} from './manifold-common.ts';
 
 export const meta = {
   id: 'manifold-vonmises',
@@ -15,30 +22,7 @@ export const meta = {
   source: '002 Table 1, Table 3 (von Mises mixture)',
 };
 
-const FULL: Budget = {
-  mdfSteps: 800,
-  mdfLangevinSteps: 10,
-  cebmSteps: 120,
-  cebmLangevinSteps: 5,
-  aeSteps: 800,
-  latentEbmSteps: 200,
-  latentLangevinSteps: 20,
-  sampleChains: 1000,
-  sampleSteps: 60,
-  hmcChains: 500,
-  hmcSteps: 10,
-};
-const QUICK: Budget = {
-  ...FULL,
-  mdfSteps: 30,
-  cebmSteps: 5,
-  aeSteps: 30,
-  latentEbmSteps: 10,
-  sampleChains: 200,
-  sampleSteps: 5,
-  hmcChains: 100,
-  hmcSteps: 3,
-};
+const FULL: Budget = { ...TABLE1_BUDGET, mdfSteps: 800, cebmSteps: 120, cebmLangevinSteps: 5 };
 
 export async function run(args: ReproArgs): Promise<void> {
   await useBackend(process.env.WALKJUMP_BACKEND ?? 'auto');
@@ -95,7 +79,7 @@ export async function run(args: ReproArgs): Promise<void> {
     id: meta.id,
     title: meta.title,
     makeSpec,
-    budget: args.quick ? QUICK : FULL,
+    budget: args.quick ? quickBudget(FULL) : FULL,
     runs: args.quick ? 1 : 3,
     paper: {
       w1: { pebm: '0.013 ± 0.001', ebim: '0.002 ± 0.001' },

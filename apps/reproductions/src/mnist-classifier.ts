@@ -4,7 +4,6 @@
 // results/mnist-classifier/summary.json (test accuracy on the 10 000 MNIST test images).
 //
 //   pnpm --filter @walkjump/reproductions repro mnist-classifier [--quick] [--epochs 2] [--no-save]
-import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -22,7 +21,8 @@ import {
   split,
   useBackend,
 } from '@walkjump/tensor';
-import { prepareOut, type ReproArgs, secondsSince, writeSummary } from './lib/common.ts';
+import { numOpt, prepareOut, type ReproArgs, secondsSince, writeSummary } from './lib/common.ts';
+import { dataDir } from './lib/mnist.ts';
 
 export const meta = {
   id: 'mnist-classifier',
@@ -33,14 +33,6 @@ export const meta = {
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../../..');
 const WEIGHTS = join(repoRoot, 'packages/nets/weights/mnist-classifier.safetensors');
-
-/** The data root: WALKJUMP_DATA, else the monorepo's sibling `shared/data` when present. */
-function dataDir(): string | undefined {
-  const env = process.env['WALKJUMP_DATA'];
-  if (env !== undefined && env !== '') return env;
-  const shared = resolve(repoRoot, '../shared/data');
-  return existsSync(join(shared, 'mnist')) ? shared : undefined;
-}
 
 /** Accuracy of `params` on `images` [n, 784] in batches of 1000. */
 function accuracy(params: ClassifierParams, images: Float32Array, labels: Int32Array, n: number): number {
@@ -61,10 +53,6 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   await useBackend(process.env['WALKJUMP_BACKEND'] ?? 'auto');
   const t0 = performance.now();
   const file = prepareOut(out);
-  const opt = (name: string, fallback: number): number => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : fallback;
-  };
   const dir = dataDir();
   const loc = dir === undefined ? {} : { dir };
   const train = await mnist({ ...loc, split: 'train' });
@@ -72,7 +60,7 @@ export async function run({ out, quick, argv }: ReproArgs): Promise<void> {
   const trainLabels = train.labels!.data;
   const nTrain = quick ? 6000 : train.images.shape[0]!;
   const batch = 128;
-  const epochs = opt('epochs', quick ? 1 : 2);
+  const epochs = numOpt(argv, 'epochs', quick ? 1 : 2);
   const stepsPerEpoch = Math.floor(nTrain / batch);
   const steps = epochs * stepsPerEpoch;
   const lr0 = 2e-3;

@@ -41,3 +41,18 @@ export async function writeSummary(out: string, summary: unknown): Promise<void>
 export function secondsSince(t0: number): number {
   return Math.round((performance.now() - t0) / 100) / 10;
 }
+
+/** `--name value` from argv as a number, else `fallback`. */
+export function numOpt(argv: readonly string[], name: string, fallback: number): number {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : fallback;
+}
+
+/** Rounds to `digits` decimals for summaries. */
+export const round = (v: number, digits = 4): number => Number(v.toFixed(digits));
+
+/** Cosine learning-rate decay from `lr0` at step 0 to `floor · lr0` at step `steps`. */
+export const cosineLr =
+  (lr0: number, steps: number, floor = 0.05) =>
+  (s: number): number =>
+    lr0 * (floor + (1 - floor) * 0.5 * (1 + Math.cos((Math.PI * s) / steps)));

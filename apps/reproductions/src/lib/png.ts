@@ -54,6 +54,11 @@ export function imageGrid(values: ArrayLike<number>, n: number, opts: GridOption
 }
 
 /** Writes an image grid to `path` atomically. */
-export async function writeImageGrid(path: string, values: ArrayLike<number>, n: number, opts: GridOptions): Promise<void> {
+export async function writeImageGrid(
+  path: string,
+  values: ArrayLike<number>,
+  n: number,
+  opts: GridOptions,
+): Promise<void> {
   await writeFileAtomic(path, imageGrid(values, n, opts));
 }
