@@ -1,6 +1,6 @@
 // @walkjump/testing — private helpers shared by the packages' tests. Never published.
 import * as tf from '@tensorflow/tfjs-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 /**
  * Runs `fn` and asserts that `tf.memory().numTensors` is the same before and after (awaits async fns).
@@ -12,6 +12,25 @@ export async function expectNoLeak<T>(fn: () => T | Promise<T>): Promise<T> {
   const after = tf.memory().numTensors;
   expect(after, `tensor leak: ${after - before} tensors left behind`).toBe(before);
   return out;
+}
+
+/** The registered backends among `names` (default cpu and wasm), for per-backend test suites. */
+export const registeredBackends = (names: readonly string[] = ['cpu', 'wasm']): string[] =>
+  names.filter((b) => tf.findBackendFactory(b) != null);
+
+/**
+ * Inside a `describe`: switches tfjs to `backend` before the suite's tests (asserting the switch
+ * succeeded) and restores the previous backend after them.
+ */
+export function useBackendInSuite(backend: string): void {
+  let previous = '';
+  beforeAll(async () => {
+    previous = tf.getBackend();
+    expect(await tf.setBackend(backend), `tf.setBackend('${backend}')`).toBe(true);
+  });
+  afterAll(async () => {
+    await tf.setBackend(previous);
+  });
 }
 
 /** Max relative error max|a−b| / max(max|b|, floor), for arrays or typed arrays. */

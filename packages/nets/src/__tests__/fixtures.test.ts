@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { inputGrad, key, type Params, unflattenParams } from '@walkjump/tensor';
-import { expectNoLeak, relError } from '@walkjump/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoLeak, registeredBackends, relError, useBackendInSuite } from '@walkjump/testing';
+import { describe, expect, it } from 'vitest';
 import { convEnergy } from '../conv/conv-energy.ts';
 import { energyFromScore } from '../energy/energy-from-score.ts';
 import { disposeParams, mlp } from '../mlp/mlp.ts';
@@ -87,16 +87,9 @@ function deen(name: string, fx: Fixture): { loss: number; errors: Record<string,
   }
 }
 
-for (const backend of ['cpu', 'wasm'].filter((b) => tf.findBackendFactory(b) != null)) {
+for (const backend of registeredBackends()) {
   describe(`nets against float64 PyTorch: DEEN parameter gradients (${backend}, float32)`, () => {
-    let previous = '';
-    beforeAll(async () => {
-      previous = tf.getBackend();
-      expect(await tf.setBackend(backend)).toBe(true);
-    });
-    afterAll(async () => {
-      await tf.setBackend(previous);
-    });
+    useBackendInSuite(backend);
 
     for (const name of ['mlp', 'conv', 'unet']) {
       it(`${name}: loss and every parameter gradient within 1e-5 relative`, async () => {

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { expectNoLeak, relError } from '@walkjump/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoLeak, registeredBackends, relError, useBackendInSuite, values } from '@walkjump/testing';
+import { describe, expect, it } from 'vitest';
 import { inputGrad, SAFE_GRADIENT_KERNELS } from '../index.ts';
 import { withStockGradients } from './safe.ts';
 
 type Fn = (x: tf.Tensor) => tf.Tensor;
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
 
-const BACKENDS = ['cpu', 'wasm'].filter((b) => tf.findBackendFactory(b) != null);
+const BACKENDS = registeredBackends();
 
 /** Elementwise derivative of an elementwise function (sum, then grad). */
 const d =
@@ -16,7 +16,6 @@ const d =
   (x) =>
     tf.grad((z: tf.Tensor) => tf.sum(f(z)))(x);
 
-const read = (t: tf.Tensor): number[] => Array.from(t.dataSync());
 
 /** Float64 derivative of order 2 or 3 by central differences (h = 2e-3: error ≲ 1e-6 relative). */
 function fd(f: (x: number) => number, x: number, order: 2 | 3): number {
@@ -126,7 +125,7 @@ function derivatives(op: Fn, c: OpCase): { g: number[]; hv: number[]; t: number[
     const g1 = (z: tf.Tensor): tf.Tensor => tf.grad(phiFn)(z);
     const hvFn = (z: tf.Tensor): tf.Tensor => tf.grad((u: tf.Tensor) => tf.sum(tf.mul(g1(u), v)))(z);
     const tFn = (z: tf.Tensor): tf.Tensor => tf.grad((u: tf.Tensor) => tf.sum(tf.mul(hvFn(u), v)))(z);
-    return { g: read(g1(x)), hv: read(hvFn(x)), t: read(tFn(x)) };
+    return { g: values(g1(x)), hv: values(hvFn(x)), t: values(tFn(x)) };
   });
 }
 
@@ -182,7 +181,7 @@ function deen(name: string, fx: DeenFixture): { loss: number; errors: Record<str
       return tf.mean(tf.sum(tf.square(r), 1));
     };
     const { value, grads } = tf.valueAndGrads(lossFn)(params);
-    const errors = Object.fromEntries(keys.map((k, i) => [k, relError(read(grads[i] as tf.Tensor), fx.grads[k] as number[])]));
+    const errors = Object.fromEntries(keys.map((k, i) => [k, relError(values(grads[i] as tf.Tensor), fx.grads[k] as number[])]));
     return { loss: (value.dataSync()[0] as number), errors };
   });
 }
@@ -205,14 +204,7 @@ it('lists the replaced kernels', () => {
 
 for (const backend of BACKENDS) {
   describe(`higher-order-safe gradients on ${backend}`, () => {
-    let previous = '';
-    beforeAll(async () => {
-      previous = tf.getBackend();
-      expect(await tf.setBackend(backend)).toBe(true);
-    });
-    afterAll(async () => {
-      await tf.setBackend(previous);
-    });
+    useBackendInSuite(backend);
 
     for (const c of ELEMENTWISE) {
       it(`${c.name}: second and third derivatives match the closed form`, async () => {
@@ -220,7 +212,7 @@ for (const backend of BACKENDS) {
         const [d2, d3] = await expectNoLeak(() =>
           tf.tidy(() => {
             const x = tf.tensor1d(pts as number[]);
-            return [read(d(d(c.f))(x)), read(d(d(d(c.f)))(x))];
+            return [values(d(d(c.f))(x)), values(d(d(d(c.f)))(x))];
           }),
         );
         expect(relError(d2 as number[], pts.map(c.d2))).toBeLessThan(1e-5);
@@ -237,7 +229,7 @@ for (const backend of BACKENDS) {
           const b = tf.tensor1d(b0);
           const db = (u: tf.Tensor): tf.Tensor => tf.grad((e: tf.Tensor) => tf.sum(tf.pow(u, e)))(b);
           const dadb = (u: tf.Tensor): tf.Tensor => tf.grad((q: tf.Tensor) => tf.sum(db(q)))(u);
-          return [read(dadb(a)), read(tf.grad((q: tf.Tensor) => tf.sum(dadb(q)))(a))];
+          return [values(dadb(a)), values(tf.grad((q: tf.Tensor) => tf.sum(dadb(q)))(a))];
         }),
       );
       // ∂a∂b aᵇ = a^(b−1)(1 + b ln a);  ∂a∂a∂b aᵇ = a^(b−2)((b−1)(1 + b ln a) + b).
@@ -255,8 +247,8 @@ for (const backend of BACKENDS) {
       it(`${name}: ∇φ, Hv and D³φ[v,v] match float64 PyTorch`, async () => {
         if (name === 'maxPool3D' && backend === 'wasm') {
           // wasm: first order only (stock MaxPool3DGrad kernel; see safe.ts).
-          const g = await expectNoLeak(() => tf.tidy(() => read(tf.grad((z: tf.Tensor) => tf.sum(tf.mul(tf.tensor(c.w, c.outShape), (OPS[name] as Fn)(z))))(tf.tensor(c.x, c.shape)))));
-          const y = tf.tidy(() => read((OPS[name] as Fn)(tf.tensor(c.x, c.shape))));
+          const g = await expectNoLeak(() => tf.tidy(() => values(tf.grad((z: tf.Tensor) => tf.sum(tf.mul(tf.tensor(c.w, c.outShape), (OPS[name] as Fn)(z))))(tf.tensor(c.x, c.shape)))));
+          const y = tf.tidy(() => values((OPS[name] as Fn)(tf.tensor(c.x, c.shape))));
           // ∇Σ w⊙y³ = 3 w y² routed to the argmax; compare the routed mass.
           const total = g.reduce((a, b) => a + b, 0);
           expect(Math.abs(total - c.w.reduce((a, w) => a + w, 0)) / c.w.length).toBeLessThan(1e-5);
@@ -309,7 +301,7 @@ for (const backend of BACKENDS) {
           const x = tf.tensor1d(pts);
           const swishBad = (z: tf.Tensor): tf.Tensor => tf.mul(z, savedOutputSigmoid(z));
           const swishGood = (z: tf.Tensor): tf.Tensor => tf.mul(z, tf.sigmoid(z));
-          return [read(d(d(swishBad))(x)), read(d(d(swishGood))(x))];
+          return [values(d(d(swishBad))(x)), values(d(d(swishGood))(x))];
         }),
       );
       const ref = pts.map((x) => 2 * sig(x) * (1 - sig(x)) + x * sig(x) * (1 - sig(x)) * (1 - 2 * sig(x)));

@@ -290,6 +290,17 @@ function fromPadded(t: Tensor, g: PoolGeometry): Tensor {
   return rest.every(([, b]) => b === 0) ? inner : tf.pad(inner, rest);
 }
 
+/** Offset within the window of flat (row-major) tap k of a filter with the given extents. */
+function windowOffset(k: number, filter: readonly number[]): number[] {
+  const offset = new Array<number>(filter.length).fill(0);
+  let q = k;
+  for (let j = filter.length - 1; j >= 0; j--) {
+    offset[j] = q % (filter[j] as number);
+    q = Math.floor(q / (filter[j] as number));
+  }
+  return offset;
+}
+
 /**
  * Transposed "one-hot window" convolution without a transposed-conv kernel: routed [N, ...out, K] →
  * [N, ...padded, 1], placing channel k at stride·o + offset_k (zero-interleave by pad + reshape, then
@@ -300,18 +311,13 @@ function placeWindows(routed: Tensor, g: PoolGeometry): Tensor {
   const n = routed.shape[0] as number;
   const K = prod(g.filter);
   const d = g.out.length;
+  const spread = g.out.map((o, i) => o * (g.strides[i] as number));
   const terms: Tensor[] = [];
   for (let k = 0; k < K; k++) {
-    const offset = new Array<number>(d).fill(0);
-    let q = k;
-    for (let j = d - 1; j >= 0; j--) {
-      offset[j] = q % (g.filter[j] as number);
-      q = Math.floor(q / (g.filter[j] as number));
-    }
+    const offset = windowOffset(k, g.filter);
     const rk = tf.slice(routed, [...new Array<number>(d + 1).fill(0), k], [n, ...g.out, 1]);
     let t = tf.reshape(rk, [n, ...g.out.flatMap((o) => [o, 1])]);
     t = tf.pad(t, [[0, 0], ...g.strides.flatMap((s): [number, number][] => [[0, 0], [0, s - 1]])]);
-    const spread = g.out.map((o, i) => o * (g.strides[i] as number));
     t = tf.reshape(t, [n, ...spread]);
     t = tf.pad(t, [[0, 0], ...offset.map((f, i): [number, number] => [f, Math.max(0, (g.padded[i] as number) - f - (spread[i] as number))])]);
     t = tf.slice(t, 0, [n, ...g.padded]);
@@ -324,17 +330,12 @@ function placeWindows(routed: Tensor, g: PoolGeometry): Tensor {
 function gatherWindows(xp: Tensor, g: PoolGeometry): Tensor {
   const n = xp.shape[0] as number;
   const K = prod(g.filter);
-  const d = g.out.length;
   const spread = g.out.map((o, i) => o * (g.strides[i] as number));
+  const x = tf.reshape(xp, [n, ...g.padded]);
   const parts: Tensor[] = [];
   for (let k = 0; k < K; k++) {
-    const offset = new Array<number>(d).fill(0);
-    let q = k;
-    for (let j = d - 1; j >= 0; j--) {
-      offset[j] = q % (g.filter[j] as number);
-      q = Math.floor(q / (g.filter[j] as number));
-    }
-    let t = tf.reshape(xp, [n, ...g.padded]);
+    const offset = windowOffset(k, g.filter);
+    let t = x;
     const extra = offset.map((f, i) => Math.max(0, f + (spread[i] as number) - (g.padded[i] as number)));
     if (extra.some((e) => e > 0)) t = tf.pad(t, [[0, 0], ...extra.map((e): [number, number] => [0, e])]);
     t = tf.slice(t, [0, ...offset], [n, ...spread]);
