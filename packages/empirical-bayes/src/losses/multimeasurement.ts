@@ -45,14 +45,34 @@ const prepare = (fn: string, x: tf.Tensor, opts: MultimeasurementNoiseOptions): 
  * The caller owns the result.
  */
 export function multimeasurementNoise(key: Key, x: tf.Tensor, opts: MultimeasurementNoiseOptions): tf.Tensor {
-  const p = prepare('multimeasurementNoise', x, opts);
+  return drawNoisy(key, x, prepare('multimeasurementNoise', x, opts));
+}
+
+const drawNoisy = (key: Key, x: tf.Tensor, p: Prepared): tf.Tensor => {
   const eps = normal(key, p.ms);
   try {
     return tf.tidy(() => tf.add(tf.expandDims(x, 1), tf.mul(eps, perMeasurement(p.sigmas, p.ms.length))));
   } finally {
     eps.dispose();
   }
-}
+};
+
+/** Validates, draws y = {@link multimeasurementNoise} once, and returns `body(y, p)` (y disposed after). */
+const onNoisy = (
+  fn: string,
+  key: Key,
+  x: tf.Tensor,
+  opts: MultimeasurementNoiseOptions,
+  body: (y: tf.Tensor, p: Prepared) => tf.Tensor,
+): tf.Tensor => {
+  const p = prepare(fn, x, opts);
+  const y = drawNoisy(key, x, p);
+  try {
+    return tf.tidy(() => body(y, p));
+  } finally {
+    y.dispose();
+  }
+};
 
 const scoreOfModel = (fn: string, model: EnergyOrScore, y: tf.Tensor, B: number): tf.Tensor => {
   if (model !== null && typeof model === 'object' && 'energy' in model && typeof model.energy === 'function') {
@@ -88,21 +108,15 @@ export function multimeasurementLoss(
   opts: MultimeasurementNoiseOptions,
 ): tf.Tensor {
   const fn = 'multimeasurementLoss';
-  const p = prepare(fn, x, opts);
-  const y = multimeasurementNoise(key, x, { ...opts, checkFinite: false });
-  try {
-    return tf.tidy(() => {
-      const s = scoreOfModel(fn, model, y, p.B);
-      const s2 = perMeasurement(
-        p.sigmas.map((v) => v * v),
-        p.ms.length,
-      );
-      const r = tf.sub(tf.expandDims(x, 1), tf.add(y, tf.mul(s, s2)));
-      return tf.div(perSampleSq(r, p.B), p.M);
-    });
-  } finally {
-    y.dispose();
-  }
+  return onNoisy(fn, key, x, opts, (y, p) => {
+    const s = scoreOfModel(fn, model, y, p.B);
+    const s2 = perMeasurement(
+      p.sigmas.map((v) => v * v),
+      p.ms.length,
+    );
+    const r = tf.sub(tf.expandDims(x, 1), tf.add(y, tf.mul(s, s2)));
+    return tf.div(perSampleSq(r, p.B), p.M);
+  });
 }
 
 /**
@@ -113,20 +127,14 @@ export function multimeasurementLoss(
  */
 export function mdsmLoss(key: Key, model: EnergyOrScore, x: tf.Tensor, opts: MultimeasurementNoiseOptions): tf.Tensor {
   const fn = 'mdsmLoss';
-  const p = prepare(fn, x, opts);
-  const y = multimeasurementNoise(key, x, { ...opts, checkFinite: false });
-  try {
-    return tf.tidy(() => {
-      const s = scoreOfModel(fn, model, y, p.B);
-      const inv = perMeasurement(
-        p.sigmas.map((v) => 1 / (v * v)),
-        p.ms.length,
-      );
-      return perSampleSq(tf.sub(s, tf.mul(tf.sub(tf.expandDims(x, 1), y), inv)), p.B);
-    });
-  } finally {
-    y.dispose();
-  }
+  return onNoisy(fn, key, x, opts, (y, p) => {
+    const s = scoreOfModel(fn, model, y, p.B);
+    const inv = perMeasurement(
+      p.sigmas.map((v) => 1 / (v * v)),
+      p.ms.length,
+    );
+    return perSampleSq(tf.sub(s, tf.mul(tf.sub(tf.expandDims(x, 1), y), inv)), p.B);
+  });
 }
 
 /** A multidenoising network ν: y [B, M, ...] → [B, M, ...] (one estimate of x per measurement). */
@@ -164,17 +172,11 @@ export function mdaeScore(nu: MultiDenoiserFn, sigma: number | readonly number[]
  */
 export function mdaeLoss(key: Key, nu: MultiDenoiserFn, x: tf.Tensor, opts: MultimeasurementNoiseOptions): tf.Tensor {
   const fn = 'mdaeLoss';
-  const p = prepare(fn, x, opts);
-  const y = multimeasurementNoise(key, x, { ...opts, checkFinite: false });
-  try {
-    return tf.tidy(() => {
-      const v = nu(y);
-      checkOutShape(fn, 'nu', v, y.shape);
-      return tf.div(perSampleSq(tf.sub(tf.expandDims(x, 1), v), p.B), p.M);
-    });
-  } finally {
-    y.dispose();
-  }
+  return onNoisy(fn, key, x, opts, (y, p) => {
+    const v = nu(y);
+    checkOutShape(fn, 'nu', v, y.shape);
+    return tf.div(perSampleSq(tf.sub(tf.expandDims(x, 1), v), p.B), p.M);
+  });
 }
 
 /** A metaencoder h(y, ν) → [B] (Saremi & Srivastava 2022, eq. 21). */

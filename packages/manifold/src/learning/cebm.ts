@@ -12,7 +12,6 @@ import {
   disposeOptState,
   foldIn,
   split,
-  uniform,
 } from '@walkjump/tensor';
 import { projectToManifold } from '../geometry/geometry.ts';
 import { constrainedLangevin } from '../samplers/langevin.ts';
@@ -20,7 +19,7 @@ import { disposeConstrainedState } from '../samplers/rattle.ts';
 import type { ConstraintFn } from '../types.ts';
 import { type LearningResult, type LearningStepEvent, cloneParams } from './fit-mdf.ts';
 import { ReplayBuffer, type ReplayBufferOptions, dataBounds, uniformInBox } from './negatives.ts';
-import { updateParams } from './train.ts';
+import { drawBatch, updateParams } from './train.ts';
 
 /** Options of {@link constrainedEbmLoss}. @public */
 export interface ConstrainedEbmLossOptions {
@@ -168,7 +167,7 @@ export function constrainedEbm(opts: ConstrainedEbmOptions): LearningResult {
   const fn = 'constrainedEbm';
   const { data, constraintFn } = opts;
   if (data.rank !== 2) throw new ShapeError(`${fn}: 'data' must have shape [N, n], got [${data.shape.join(', ')}]`);
-  const [N, n] = data.shape as [number, number];
+  const n = data.shape[1];
   assertInteger(fn, 'steps', opts.steps, 0);
   const batchSize = opts.batchSize ?? 100;
   assertInteger(fn, 'batchSize', batchSize, 1);
@@ -214,10 +213,7 @@ export function constrainedEbm(opts: ConstrainedEbmOptions): LearningResult {
     }
     const negatives = state.position;
     buffer.push(negatives);
-    const batch = tf.tidy(() => {
-      const idx = Array.from(uniform(kb, [batchSize]).dataSync(), (u) => Math.min(N - 1, Math.floor(u * N)));
-      return tf.gather(data, tf.tensor1d(idx, 'int32'));
-    });
+    const batch = drawBatch(kb, data, batchSize);
     const r = updateParams(
       fn,
       (q) => constrainedEbmLoss((x) => opts.energyFn(q, x), batch, negatives, opts),

@@ -11,7 +11,6 @@ import {
   foldIn,
   mapParams,
   split,
-  uniform,
 } from '@walkjump/tensor';
 import { type MdfLossOptions, mdfLoss } from '../mdf/mdf.ts';
 import {
@@ -22,7 +21,7 @@ import {
   ebmLangevin,
   uniformInBox,
 } from './negatives.ts';
-import { updateParams } from './train.ts';
+import { drawBatch, updateParams } from './train.ts';
 
 /** A manifold-defining network: `(params, x [B, n]) → F(x) [B, k]`. @public */
 export type ParametricConstraintFn = (params: Params, x: tf.Tensor) => tf.Tensor;
@@ -91,7 +90,7 @@ export function fitMdf(opts: FitMdfOptions): LearningResult {
   const fn = 'fitMdf';
   const { data } = opts;
   if (data.rank !== 2) throw new ShapeError(`${fn}: 'data' must have shape [N, n], got [${data.shape.join(', ')}]`);
-  const [N, n] = data.shape as [number, number];
+  const n = data.shape[1];
   assertInteger(fn, 'steps', opts.steps, 0);
   const batchSize = opts.batchSize ?? 100;
   assertInteger(fn, 'batchSize', batchSize, 1);
@@ -130,10 +129,7 @@ export function fitMdf(opts: FitMdfOptions): LearningResult {
     const negatives = ebmLangevin(kl, negEnergy, start, opts.langevin);
     start.dispose();
     buffer.push(negatives);
-    const batch = tf.tidy(() => {
-      const idx = Array.from(uniform(kb, [batchSize]).dataSync(), (u) => Math.min(N - 1, Math.floor(u * N)));
-      return tf.gather(data, tf.tensor1d(idx, 'int32'));
-    });
+    const batch = drawBatch(kb, data, batchSize);
     const r = updateParams(
       fn,
       (q) => mdfLoss(kv, (x) => F(q, x), batch, negatives, opts),

@@ -1,6 +1,7 @@
 // Shared parameter update for the manifold package's training loops (MDF and constrained EBM).
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  type Key,
   type OptState,
   type Optimizer,
   type Params,
@@ -8,10 +9,21 @@ import {
   applyUpdates,
   clipByGlobalNorm,
   disposeOptState,
+  disposeParams,
   flattenParams,
   globalNorm,
   unflattenParams,
+  uniform,
 } from '@walkjump/tensor';
+
+/** A minibatch of `batchSize` rows of `data` [N, n] drawn uniformly with replacement under `key`. @internal */
+export function drawBatch(key: Key, data: tf.Tensor2D, batchSize: number): tf.Tensor2D {
+  const N = data.shape[0];
+  return tf.tidy(() => {
+    const idx = Array.from(uniform(key, [batchSize]).dataSync(), (u) => Math.min(N - 1, Math.floor(u * N)));
+    return tf.gather(data, tf.tensor1d(idx, 'int32'));
+  });
+}
 
 /** One optimizer update on `loss(params)`. Disposes the previous `params` when `ownsParams`. @internal */
 export function updateParams(
@@ -47,14 +59,14 @@ export function updateParams(
     nrm.dispose();
   }
   if (!Number.isFinite(lossValue) || !Number.isFinite(gradNorm)) {
-    tf.dispose(Object.values(flattenParams(g)));
+    disposeParams(g);
     throw new NonFiniteError(`${fn}: loss or gradient is not finite (loss ${lossValue}, gradient norm ${gradNorm})`);
   }
   const { updates, state } = optimizer.update(g, optState, params);
   const next = applyUpdates(params, updates);
-  tf.dispose(Object.values(flattenParams(g)));
-  tf.dispose(Object.values(flattenParams(updates)));
+  disposeParams(g);
+  disposeParams(updates);
   disposeOptState(optState);
-  if (ownsParams) tf.dispose(Object.values(flattenParams(params)));
+  if (ownsParams) disposeParams(params);
   return { params: next, optState: state, loss: lossValue, gradNorm };
 }
