@@ -1,41 +1,12 @@
-// Spawns the CLI from source, every workspace package from its source too (the @walkjump/source
-// condition), in one process (node --import tsx) so that signals reach it.
-import { type ChildProcess, spawn } from 'node:child_process';
+// Spawns the CLI from source (the shared helpers in __tests__/cli-helpers.ts) so that signals reach it.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, run, start } from './__tests__/cli-helpers.ts';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
-const CLI = join(ROOT, 'packages/walkjump/src/cli.ts');
 const tmp = mkdtempSync(join(tmpdir(), 'walkjump-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, ['--conditions=@walkjump/source', '--import', 'tsx', CLI, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, WALKJUMP_BACKEND: 'wasm', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const done = new Promise<Run>((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
-  return { child, done };
-}
-const run = (args: string[], env: Record<string, string> = {}): Promise<Run> => start(args, env).done;
 
 async function waitFor(path: string, timeoutMs: number): Promise<void> {
   const t0 = Date.now();

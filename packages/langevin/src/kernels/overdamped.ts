@@ -139,6 +139,19 @@ export function checkFiniteInit(fn: string, ...ts: tf.Tensor[]): void {
   if (!ok) throw new NonFiniteError(`${fn}.init: the target's score or energy is not finite at the initial position`);
 }
 
+/** @internal Evaluates the score at the initial position, checks shape and finiteness, disposes it on failure. */
+export function initScore(fn: string, scoreFn: (y: tf.Tensor) => tf.Tensor, position: tf.Tensor): tf.Tensor {
+  const s = scoreFn(position);
+  try {
+    checkScore(fn, s, position);
+    checkFiniteInit(fn, s);
+  } catch (e) {
+    s.dispose();
+    throw e;
+  }
+  return s;
+}
+
 /**
  * Energy [C] and score −∇E [C, ...]. Two forward passes: `vjp` from tensor (one pass) currently
  * fails inside this composition, see the package README.
@@ -165,14 +178,7 @@ export function ula(target: LangevinTarget, opts: LangevinOptions): Kernel<UlaSt
     init(position) {
       checkPosition(fn, position);
       checkChains(fn, 'stepSize', h, position.shape[0]!);
-      const s = scoreFn(position);
-      try {
-        checkScore(fn, s, position);
-        checkFiniteInit(fn, s);
-      } catch (e) {
-        s.dispose();
-        throw e;
-      }
+      const s = initScore(fn, scoreFn, position);
       return { position: tf.clone(position), score: s };
     },
     step(key, state) {

@@ -2,10 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assertPositive, type Key, normal, ShapeError, split, ValueError } from '@walkjump/tensor';
 import { checkChains, coef, mapCoef, readStepSize, type StepSize } from '../internal/per-chain.ts';
 import {
-  checkFiniteInit,
   checkPosition,
-  checkScore,
   finiteRows,
+  initScore,
   type Kernel,
   type KernelInfo,
   type KernelState,
@@ -78,19 +77,6 @@ function initVelocity(fn: string, position: tf.Tensor, velocity: tf.Tensor | und
   tf.dispose([f, m]);
   if (!ok) throw new ValueError(`${fn}.init: 'velocity' contains NaN or ±Infinity`);
   return tf.clone(velocity);
-}
-
-/** Evaluates the score at the initial position, checks shape and finiteness, disposes it on failure. */
-function initScore(fn: string, scoreFn: (y: tf.Tensor) => tf.Tensor, position: tf.Tensor): tf.Tensor {
-  const s = scoreFn(position);
-  try {
-    checkScore(fn, s, position);
-    checkFiniteInit(fn, s);
-  } catch (e) {
-    s.dispose();
-    throw e;
-  }
-  return s;
 }
 
 /**

@@ -7,9 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { foldIn, key, loadCheckpoint, ShapeError, ValueError } from '@walkjump/tensor';
 import { expectNoLeak } from '@walkjump/testing';
 import { describe, expect, it } from 'vitest';
-import { chainSetup } from '../../test-fixtures/lifelong-setup.ts';
+import { chainSetup, resumeRunOptions } from '../../test-fixtures/lifelong-setup.ts';
 import { ula } from '../kernels/overdamped.ts';
-import { chengUnderdamped } from '../kernels/underdamped.ts';
 import { lifelongChain } from './lifelong.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,17 +23,9 @@ describe('lifelongChain', () => {
     const dirB = mkdtempSync(join(tmpdir(), 'wj-lifelong-b-'));
     try {
       // uninterrupted, in this process
-      const { score, init, jump, dispose } = chainSetup();
-      const ref = await lifelongChain({
-        kernel: chengUnderdamped({ score }, { stepSize: 0.2, friction: 1 }),
-        key: key(11),
-        init,
-        steps,
-        every: 7,
-        jump,
-        file: join(dirA, 'samples.f32'),
-        checkpoint: { dir: join(dirA, 'ckpt'), every: 25 },
-      });
+      const setup = chainSetup();
+      const { init, dispose } = setup;
+      const ref = await lifelongChain(resumeRunOptions(dirA, steps, setup));
       const refPos = Array.from(ref.state.position.dataSync());
       const refVel = Array.from((ref.state as unknown as { velocity: tf.Tensor }).velocity.dataSync());
       tf.dispose([init, ref.state as unknown as tf.TensorContainer]);
@@ -72,15 +63,8 @@ describe('lifelongChain', () => {
       expect(killedAt).toBeLessThan(steps);
 
       // resume in this process
-      const res = await lifelongChain({
-        kernel: chengUnderdamped({ score }, { stepSize: 0.2, friction: 1 }),
-        key: key(11),
-        steps,
-        every: 7,
-        jump,
-        file: join(dirB, 'samples.f32'),
-        checkpoint: { dir: join(dirB, 'ckpt'), every: 25 },
-      });
+      const { init: _disposed, ...resumeOpts } = resumeRunOptions(dirB, steps, setup);
+      const res = await lifelongChain(resumeOpts);
       expect(res.resumedFrom).toBeGreaterThanOrEqual(killedAt);
       expect(res.step).toBe(steps);
       expect(Array.from(res.state.position.dataSync())).toEqual(refPos);

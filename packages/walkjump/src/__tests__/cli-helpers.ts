@@ -48,9 +48,10 @@ export function pngSize(b: Buffer): { width: number; height: number } {
 
 /**
  * Runs the CLI's `main` in this process (no start-up cost), capturing what it writes to stdout and
- * stderr. Calls must not overlap (the capture patches process.stdout/stderr.write).
+ * stderr. Calls must not overlap (the capture patches process.stdout/stderr.write). `onStdout`
+ * sees each chunk written to stdout as it comes (e.g. to send a signal at some progress line).
  */
-export async function runHere(args: string[]): Promise<Run> {
+export async function runHere(args: string[], onStdout?: (chunk: string) => void): Promise<Run> {
   const { main } = await import('../cli/program.ts');
   const t0 = Date.now();
   let stdout = '';
@@ -58,7 +59,9 @@ export async function runHere(args: string[]): Promise<Run> {
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
   process.stdout.write = ((s: string | Uint8Array) => {
-    stdout += typeof s === 'string' ? s : Buffer.from(s).toString();
+    const t = typeof s === 'string' ? s : Buffer.from(s).toString();
+    stdout += t;
+    onStdout?.(t);
     return true;
   }) as typeof process.stdout.write;
   process.stderr.write = ((s: string | Uint8Array) => {

@@ -77,35 +77,16 @@ describe('walkJumpAsync: abort, checkpoint, resume', () => {
 
 /** `main` in this process; emits SIGINT once a JSON progress line reaches `at` steps. */
 async function runInterrupting(args: string[], at: number): Promise<Run> {
-  const { main } = await import('../cli/program.ts');
-  const t0 = Date.now();
-  let stdout = '';
-  let stderr = '';
+  const { runHere } = await import('../__tests__/cli-helpers.ts');
   let sent = false;
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => {
-    const t = typeof s === 'string' ? s : Buffer.from(s).toString();
-    stdout += t;
+  return runHere(args, (t) => {
     for (const l of t.split('\n')) {
       if (!sent && l.startsWith('{') && JSON.parse(l).event === 'progress' && JSON.parse(l).step >= at) {
         sent = true;
         setImmediate(() => process.emit('SIGINT'));
       }
     }
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => {
-    stderr += typeof s === 'string' ? s : Buffer.from(s).toString();
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await main(['node', 'walkjump', ...args]);
-    return { code, signal: null, stdout, stderr, ms: Date.now() - t0 };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
+  });
 }
 
 describe('walkjump sample: Ctrl-C writes a checkpoint, --resume continues', () => {
