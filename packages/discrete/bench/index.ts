@@ -90,6 +90,23 @@ interface SamplerSpec {
   readonly exact: boolean;
 }
 
+/**
+ * The six samplers compared on every target (α: the DMALA-tuned step, also DULA's α and the two-stage η;
+ * q: the step-count scale), with step counts per sampler and d = the Gibbs sweep's evaluations.
+ */
+const samplerSpecs = (
+  a: number,
+  q: number,
+  n: { gibbs: number; d: number; metropolis: number; gwg: number; langevin: number },
+): SamplerSpec[] => [
+  { name: 'gibbs (systematic)', kind: 'gibbs', steps: Math.round(n.gibbs * q), evals: n.d, exact: true },
+  { name: 'metropolis', kind: 'metropolis', steps: Math.round(n.metropolis * q), evals: 1, exact: true },
+  { name: 'gibbsWithGradients', kind: 'gwg', steps: Math.round(n.gwg * q), evals: 2, exact: true },
+  { name: `dula α=${a}`, kind: 'dula', stepSize: a, steps: Math.round(n.langevin * q), evals: 1, exact: false },
+  { name: `dmala α=${a}`, kind: 'dmala', stepSize: a, steps: Math.round(n.langevin * q), evals: 2, exact: true },
+  { name: `twoStage η=${a}`, kind: 'twostage', eta: a, steps: Math.round(n.langevin * q), evals: 1, exact: false },
+];
+
 const makeKernel = (m: DiscreteModel, s: SamplerSpec): DiscreteKernel<DiscreteState> => {
   switch (s.kind) {
     case 'gibbs':
@@ -304,14 +321,7 @@ console.log(
   const q = quick ? 0.1 : 1;
   const { alpha: a, acceptance } = tuneStepSize(model);
   console.log(`\n(Ising: DMALA pilot picked α = ${a}, acceptance ${acceptance.toFixed(2)})`);
-  const specs: SamplerSpec[] = [
-    { name: 'gibbs (systematic)', kind: 'gibbs', steps: Math.round(400 * q), evals: 100, exact: true },
-    { name: 'metropolis', kind: 'metropolis', steps: Math.round(20000 * q), evals: 1, exact: true },
-    { name: 'gibbsWithGradients', kind: 'gwg', steps: Math.round(10000 * q), evals: 2, exact: true },
-    { name: `dula α=${a}`, kind: 'dula', stepSize: a, steps: Math.round(5000 * q), evals: 1, exact: false },
-    { name: `dmala α=${a}`, kind: 'dmala', stepSize: a, steps: Math.round(5000 * q), evals: 2, exact: true },
-    { name: `twoStage η=${a}`, kind: 'twostage', eta: a, steps: Math.round(5000 * q), evals: 1, exact: false },
-  ];
+  const specs = samplerSpecs(a, q, { gibbs: 400, d: 100, metropolis: 20000, gwg: 10000, langevin: 5000 });
   const magnet = (y: tf.Tensor) => tf.mean(y, 1);
   const rows = specs.map((s, i) => runSampler(model, s, magnet, key(100 + i)));
   const ref = runReference({ target: { kind: 'lattice', L, J }, C, seed: 1, threads: 1, samplers: specs });
@@ -339,12 +349,7 @@ console.log(
   const { alpha: a, acceptance } = tuneStepSize(model);
   console.log(`(RBM: DMALA pilot picked α = ${a}, acceptance ${acceptance.toFixed(2)})`);
   const specs: SamplerSpec[] = [
-    { name: 'gibbs (systematic)', kind: 'gibbs', steps: Math.round(30 * q), evals: 784, exact: true },
-    { name: 'metropolis', kind: 'metropolis', steps: Math.round(6000 * q), evals: 1, exact: true },
-    { name: 'gibbsWithGradients', kind: 'gwg', steps: Math.round(4000 * q), evals: 2, exact: true },
-    { name: `dula α=${a}`, kind: 'dula', stepSize: a, steps: Math.round(3000 * q), evals: 1, exact: false },
-    { name: `dmala α=${a}`, kind: 'dmala', stepSize: a, steps: Math.round(3000 * q), evals: 2, exact: true },
-    { name: `twoStage η=${a}`, kind: 'twostage', eta: a, steps: Math.round(3000 * q), evals: 1, exact: false },
+    ...samplerSpecs(a, q, { gibbs: 30, d: 784, metropolis: 6000, gwg: 4000, langevin: 3000 }),
     { name: 'rbmBlockedGibbs', kind: 'rbmblock', steps: Math.round(3000 * q), evals: 1, exact: true },
   ];
   const u = normal(key(7), [784, 1]);

@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertNonNegative, assertPositive, foldIn, type Key, ShapeError, split, ValueError } from '@walkjump/tensor';
+import {
+  assertNonNegative,
+  assertPositive,
+  foldIn,
+  type Key,
+  logSumExp as logSumExpTensor,
+  ShapeError,
+  split,
+  ValueError,
+} from '@walkjump/tensor';
 import { checkPoints, checkSampleArgs, normalizeWeights, pickComponents } from '../internal/check.ts';
 import { normals, uniforms } from '../internal/rng.ts';
 import { logBesselI, logGamma, logSumExp, normalCdf, wrapAngle } from '../internal/special.ts';
@@ -216,18 +225,11 @@ export function circleVonMisesMixture(opts: {
           );
           return tf.where(on, lp, tf.fill(lp.shape, Number.NEGATIVE_INFINITY));
         });
-        return logSumExpRows(tf.stack(terms, 1));
+        return logSumExpTensor(tf.stack(terms, 1), 1); // −∞ (not NaN) for rows of −∞
       });
     },
   };
   return self;
-}
-
-/** Row-wise log-sum-exp of `[n, K]` that returns −∞ (not NaN) for rows of −∞. */
-function logSumExpRows(a: tf.Tensor): tf.Tensor {
-  const m = tf.max(a, 1, true);
-  const safe = tf.where(tf.isFinite(m), m, tf.zerosLike(m));
-  return tf.add(tf.log(tf.sum(tf.exp(tf.sub(a, safe)), 1)), tf.squeeze(safe, [1]));
 }
 
 /**

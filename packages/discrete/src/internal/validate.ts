@@ -99,10 +99,6 @@ export const hamming = (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
 export const tidyStep = <S, I>(f: () => [S, I]): [S, I] =>
   tf.tidy(() => f() as unknown as tf.TensorContainer) as unknown as [S, I];
 
-/** One-hot rows as float32. (The wasm backend's OneHot writes int bits into float32 outputs, so cast from int32.) */
-export const oneHotFloat = (indices: tf.Tensor, depth: number): tf.Tensor =>
-  tf.tidy(() => tf.cast(tf.oneHot(indices, depth), 'float32'));
-
 /**
  * n uniforms in (0, 1) drawn on the host from `k` (Threefry words of `split`, as tensor's `uniform` uses),
  * for kernels that need per-site randomness without creating a tensor per draw.

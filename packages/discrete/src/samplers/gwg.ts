@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { categorical, type Key, logSumExp, split, uniform } from '@walkjump/tensor';
-import { assertOutShape, hamming, initLogProb, resolveTarget, oneHotFloat, tidyStep } from '../internal/validate.ts';
+import { categorical, type Key, logSumExp, split } from '@walkjump/tensor';
+import { assertOutShape, initLogProb, resolveTarget, tidyStep } from '../internal/validate.ts';
+import { acceptGradProposal } from './accept.ts';
 import type { DiscreteTarget, LogProbFn } from '../targets/types.ts';
 import type { DiscreteInfo, DiscreteKernel, GradState } from './types.ts';
 
@@ -34,11 +35,11 @@ export function gibbsWithGradients(target: DiscreteTarget | LogProbFn): Discrete
     },
     step: (k: Key, state: GradState): [GradState, DiscreteInfo] =>
       tidyStep((): [GradState, DiscreteInfo] => {
-        const [C, d] = state.position.shape as [number, number];
+        const d = state.position.shape[1]!;
         const [k1, k2] = split(k, 2) as [Key, Key];
         const lq = siteLogits(state.position, state.grad);
         const site = categorical(k1, lq);
-        const mask = oneHotFloat(site, d);
+        const mask = tf.oneHot(site, d, 1, 0, 'float32');
         const yProp = tf.mul(state.position, tf.sub(1, tf.mul(mask, 2)));
         const fProp = logProb(yProp);
         const gProp = grad(yProp);
@@ -48,14 +49,7 @@ export function gibbsWithGradients(target: DiscreteTarget | LogProbFn): Discrete
           tf.sum(tf.mul(lqRev, mask), 1),
           tf.neg(tf.sum(tf.mul(lq, mask), 1)),
         ]);
-        const acceptance = tf.where(tf.isNaN(logRatio), tf.zerosLike(logRatio), tf.minimum(tf.exp(logRatio), 1));
-        const take = tf.less(uniform(k2, [C]), acceptance);
-        const take2 = tf.expandDims(take, 1);
-        const y = tf.where(take2, yProp, state.position);
-        return [
-          { position: y, logProb: tf.where(take, fProp, state.logProb), grad: tf.where(take2, gProp, state.grad) },
-          { acceptance, flips: hamming(y, state.position) },
-        ];
+        return acceptGradProposal(k2, state, logRatio, yProp, fProp, gProp);
       }),
   };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertPositive, type Key, logSigmoid, type ScoreFn, split, uniform, ValueError } from '@walkjump/tensor';
 import { assertOutShape, hamming, initField, initLogProb, resolveTarget, tidyStep } from '../internal/validate.ts';
+import { acceptGradProposal } from './accept.ts';
 import type { DiscreteTarget, LogProbFn } from '../targets/types.ts';
 import type { DiscreteInfo, DiscreteKernel, DiscreteState, GradState, ScoreState } from './types.ts';
 
@@ -93,7 +94,6 @@ export function dmala(target: DiscreteTarget | LogProbFn, opts: DiscreteLangevin
     step: (k: Key, state: GradState): [GradState, DiscreteInfo] =>
       tidyStep((): [GradState, DiscreteInfo] => {
         const [k1, k2] = split(k, 2) as [Key, Key];
-        const C = state.position.shape[0]!;
         const fwd = flipLogits(state.position, state.grad, alpha);
         const [mask, yProp] = drawFlips(k1, state.position, fwd);
         const fProp = t.logProb(yProp);
@@ -104,14 +104,7 @@ export function dmala(target: DiscreteTarget | LogProbFn, opts: DiscreteLangevin
           logProposal(rev, mask),
           tf.neg(logProposal(fwd, mask)),
         ]);
-        const acceptance = tf.where(tf.isNaN(logRatio), tf.zerosLike(logRatio), tf.minimum(tf.exp(logRatio), 1));
-        const take = tf.less(uniform(k2, [C]), acceptance);
-        const take2 = tf.expandDims(take, 1);
-        const y = tf.where(take2, yProp, state.position);
-        return [
-          { position: y, logProb: tf.where(take, fProp, state.logProb), grad: tf.where(take2, gProp, state.grad) },
-          { acceptance, flips: hamming(y, state.position) },
-        ];
+        return acceptGradProposal(k2, state, logRatio, yProp, fProp, gProp);
       }),
   };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertInteger, categorical, type Key, split, uniform, ValueError } from '@walkjump/tensor';
-import { hamming, initLogProb, oneHotFloat, resolveTarget, tidyStep, uniformArray } from '../internal/validate.ts';
+import { hamming, initLogProb, resolveTarget, tidyStep, uniformArray } from '../internal/validate.ts';
+import { mhAcceptance } from './accept.ts';
 import type { DiscreteTarget, LogProbFn } from '../targets/types.ts';
 import type { DiscreteInfo, DiscreteKernel, LogProbState } from './types.ts';
 
@@ -49,13 +50,13 @@ export function metropolis(
           const u = uniform(k1, [C, d]);
           const top = tf.topk(u, radius).values; // [C, r], descending
           const m = categorical(k2, tf.zeros([C, radius])); // m − 1
-          const thr = tf.sum(tf.mul(top, oneHotFloat(m, radius)), 1, true);
+          const thr = tf.sum(tf.mul(top, tf.oneHot(m, radius, 1, 0, 'float32')), 1, true);
           mask = tf.cast(tf.greaterEqual(u, thr), 'float32');
         }
         const yProp = tf.mul(state.position, tf.sub(1, tf.mul(mask, 2)));
         const fProp = logProb(yProp);
         const logRatio = tf.sub(fProp, state.logProb);
-        const acceptance = tf.where(tf.isNaN(logRatio), tf.zerosLike(logRatio), tf.minimum(tf.exp(logRatio), 1));
+        const acceptance = mhAcceptance(logRatio);
         const take = tf.less(uniform(k3, [C]), acceptance);
         const y = tf.where(tf.expandDims(take, 1), yProp, state.position);
         const f = tf.where(take, fProp, state.logProb);
