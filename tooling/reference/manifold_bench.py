@@ -171,6 +171,23 @@ def project_to(F, x, k, iters=30):
     return x
 
 
+def bench_case(out, name, F, E, k, x, v, eps, runs):
+    """Steps/s of constrained HMC (5 leapfrogs) and Langevin from x, points/s of both tangent projections of v."""
+    state = {"x": x}
+
+    def hmc_s():
+        state["x"] = hmc_step(F, E, k, state["x"], eps, 5)
+
+    def lan_s():
+        state["x"] = langevin_step(F, E, k, state["x"], eps)
+
+    C = x.shape[0]
+    out[f"{name}_hmc_steps_per_s"] = rate(hmc_s, runs)
+    out[f"{name}_langevin_steps_per_s"] = rate(lan_s, runs)
+    out[f"{name}_project_exact_points_per_s"] = C * rate(lambda: project_exact(jacobian(F, x, k), v), runs)
+    out[f"{name}_project_cg_points_per_s"] = C * rate(lambda: project_cg(F, x, v), runs)
+
+
 def main():
     args = bench_args(threads=1, seed=None)
     out = {"torch": torch.__version__, "threads": args.threads}
@@ -179,39 +196,15 @@ def main():
     C = 256
     x = torch.randn(C, 3)
     x = x / x.norm(dim=1, keepdim=True)
-    Evmf = lambda z: -2.0 * z[:, 2]
-    state = {"x": x}
-
-    def hmc_s():
-        state["x"] = hmc_step(sphere_F, Evmf, 1, state["x"], 0.3, 5)
-
-    def lan_s():
-        state["x"] = langevin_step(sphere_F, Evmf, 1, state["x"], 0.3)
-
     v = torch.randn(C, 3)
-    out["sphere_hmc_steps_per_s"] = rate(hmc_s, args.runs)
-    out["sphere_langevin_steps_per_s"] = rate(lan_s, args.runs)
-    out["sphere_project_exact_points_per_s"] = C * rate(lambda: project_exact(jacobian(sphere_F, x, 1), v), args.runs)
-    out["sphere_project_cg_points_per_s"] = C * rate(lambda: project_cg(sphere_F, x, v), args.runs)
+    bench_case(out, "sphere", sphere_F, lambda z: -2.0 * z[:, 2], 1, x, v, 0.3, args.runs)
 
     # Learned (random) MLP constraint R^16 -> R^4, 64 chains.
     F = make_mlp()
     C2 = 64
     x2 = project_to(F, torch.randn(C2, 16) * 0.5, 4)
-    Eq = lambda z: 0.5 * z.pow(2).sum(1)
-    st2 = {"x": x2}
-
-    def hmc_m():
-        st2["x"] = hmc_step(F, Eq, 4, st2["x"], 0.05, 5)
-
-    def lan_m():
-        st2["x"] = langevin_step(F, Eq, 4, st2["x"], 0.05)
-
     v2 = torch.randn(C2, 16)
-    out["mlp_hmc_steps_per_s"] = rate(hmc_m, args.runs)
-    out["mlp_langevin_steps_per_s"] = rate(lan_m, args.runs)
-    out["mlp_project_exact_points_per_s"] = C2 * rate(lambda: project_exact(jacobian(F, x2, 4), v2), args.runs)
-    out["mlp_project_cg_points_per_s"] = C2 * rate(lambda: project_cg(F, x2, v2), args.runs)
+    bench_case(out, "mlp", F, lambda z: 0.5 * z.pow(2).sum(1), 4, x2, v2, 0.05, args.runs)
     print(json.dumps(out))
 
 
