@@ -18,7 +18,7 @@ import {
   type Params,
   split,
 } from '@walkjump/tensor';
-import { colors, nextFrame, yieldIfBusy } from './runtime.ts';
+import { colors, nextFrame, squareCanvas, yieldIfBusy } from './runtime.ts';
 
 export interface DeenSettings {
   /** Noise level σ of the smoothed density. */
@@ -259,17 +259,9 @@ export class DeenDemo {
 
   /** Draws the learned density, the data, the walkers (blue) and their jumps (orange). */
   draw(): void {
-    const c = this.canvas;
-    const dpr = window.devicePixelRatio || 1;
-    const w = c.clientWidth || 480;
-    if (c.width !== Math.round(w * dpr)) {
-      c.width = Math.round(w * dpr);
-      c.height = Math.round(w * dpr);
-    }
-    const ctx = c.getContext('2d');
-    if (ctx === null) return;
-    const W = c.width;
-    ctx.clearRect(0, 0, W, W);
+    const view = squareCanvas(this.canvas);
+    if (view === undefined) return;
+    const { ctx, W, dpr } = view;
     if (this.density !== undefined) {
       const off = document.createElement('canvas');
       off.width = GRID;

@@ -69,6 +69,26 @@ export function queryInt(name: string, dflt: number, lo: number, hi: number): nu
   return Number.isFinite(v) && v > 0 ? Math.max(lo, Math.min(hi, Math.round(v))) : dflt;
 }
 
+/**
+ * Sizes a square canvas to its CSS width times the device pixel ratio (480 px when not laid out),
+ * clears it and returns its 2-D context, side `W` in device pixels and `dpr`; undefined without 2-D.
+ */
+export function squareCanvas(
+  canvas: HTMLCanvasElement,
+): { ctx: CanvasRenderingContext2D; W: number; dpr: number } | undefined {
+  const dpr = window.devicePixelRatio || 1;
+  const side = Math.round((canvas.clientWidth || 480) * dpr);
+  if (canvas.width !== side) {
+    canvas.width = side;
+    canvas.height = side;
+  }
+  const ctx = canvas.getContext('2d');
+  if (ctx === null) return undefined;
+  const W = canvas.width;
+  ctx.clearRect(0, 0, W, W);
+  return { ctx, W, dpr };
+}
+
 /** Colors shared by the canvases (readable in light and dark mode). */
 export const colors = {
   data: 'rgba(128,128,128,0.35)',

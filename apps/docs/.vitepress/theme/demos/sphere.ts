@@ -11,7 +11,7 @@ import {
   torus,
 } from '@walkjump/manifold';
 import { foldIn, type Key, key, logSumExp, normal, split, uniform } from '@walkjump/tensor';
-import { nextFrame } from './runtime.ts';
+import { nextFrame, squareCanvas } from './runtime.ts';
 
 export interface SphereSettings {
   surface: 'sphere' | 'torus';
@@ -163,17 +163,9 @@ export class SphereDemo {
 
   /** Orthographic view rotating about z, tilted 25°; far points drawn fainter. */
   draw(): void {
-    const cv = this.canvas;
-    const dpr = window.devicePixelRatio || 1;
-    const w = cv.clientWidth || 480;
-    if (cv.width !== Math.round(w * dpr)) {
-      cv.width = Math.round(w * dpr);
-      cv.height = Math.round(w * dpr);
-    }
-    const ctx = cv.getContext('2d');
-    if (ctx === null) return;
-    const W = cv.width;
-    ctx.clearRect(0, 0, W, W);
+    const view = squareCanvas(this.canvas);
+    if (view === undefined) return;
+    const { ctx, W, dpr } = view;
     const scale = W / 3.4;
     const ca = Math.cos(this.angle);
     const sa = Math.sin(this.angle);
